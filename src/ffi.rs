@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The module's only door to C.
+//!
+//! Raw bindings (the module's own, generated from `rust/bindings.h` by Kbuild, and the kernel
+//! crate's) are used here and nowhere else; the submodules turn them into safe types that the
+//! rest of the module builds on.
+
+pub(crate) mod class;
+// Providers build their pools on it; until they land only the KUnit suites use it.
+#[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
+pub(crate) mod genpool;
+
+/// Bindings generated from `rust/bindings.h`: genalloc and the module's C glue.
+///
+/// Types the kernel crate already binds come from `kernel::bindings`, so the two sets of bindings
+/// share them.
+#[allow(
+    dead_code,
+    missing_docs,
+    non_camel_case_types,
+    non_snake_case,
+    non_upper_case_globals,
+    unreachable_pub,
+    unsafe_op_in_unsafe_fn,
+    clippy::all,
+    clippy::undocumented_unsafe_blocks
+)]
+mod bindings {
+    use kernel::{
+        bindings::*,
+        ffi, //
+    };
+    use pin_init::MaybeZeroable;
+
+    include!(concat!(
+        env!("P2PMEM_OBJTREE"),
+        "/rust/bindings_generated.rs"
+    ));
+}
