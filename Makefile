@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# p2pmem entry points (README.md). The kernel side of the build is in Kbuild.
+#
+#   make                 p2pmem.ko for the cached test kernel (built on first use)
+#   make KDIR=/path      p2pmem.ko for your own Rust-enabled kernel build (LLVM=1 if it used it)
+#   make check           every test: host, build and lint checks, KUnit and VM tests
+#   make demo            boot the switch topology in QEMU, load p2pmem, show what it sees
+#   make check-debug     the same tests on the debug kernel flavor (KASAN, lockdep, kmemleak)
+#   make kernel          build the test kernel (FLAVOR=test|debug|bench)
+#   make clippy | fmt | checkpatch | clean
+
+KDIR ?=
+FLAVOR ?= test
+LLVM ?= -22
+export P2PMEM_LLVM := $(LLVM)
+
+.PHONY: all modules check check-debug demo kernel setup clippy fmt checkpatch clean
+
+all: modules
+
+# The kernel build directory to build against: KDIR, else the cached test kernel.
+kdir = $(if $(KDIR),$(KDIR),$$(scripts/setup && scripts/kernel-build $(FLAVOR)))
+
+modules:
+	@kdir=$(kdir) && $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) modules
+
+clippy:
+	@kdir=$(kdir) && $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) CLIPPY=1 modules
+
+check:
+	@scripts/check
+
+check-debug:
+	@scripts/check --kernel-flavor debug
+
+demo:
+	@scripts/demo
+
+kernel:
+	@scripts/setup && scripts/kernel-build $(FLAVOR)
+
+setup:
+	@scripts/setup
+
+fmt:
+	@ksrc=$$(scripts/fetch-kernel) && \
+		rustfmt --edition 2021 --config-path "$$ksrc/.rustfmt.toml" \
+		$$(git ls-files -co --exclude-standard '*.rs')
+
+checkpatch:
+	@ksrc=$$(scripts/fetch-kernel) && "$$ksrc/scripts/checkpatch.pl" --no-tree --strict \
+		--ignore FILE_PATH_CHANGES \
+		-f $$(git ls-files -co --exclude-standard '*.c' '*.h')
+
+clean:
+	@if [ -n "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M=$(CURDIR) clean; fi
+	@rm -rf target
+	@find . \( -name '*.o' -o -name '*.ko' -o -name '*.mod' -o -name '*.mod.c' \
+		-o -name '.*.cmd' -o -name '*.rmeta' -o -name '*.d' \) -not -path './.git/*' -delete
+	@rm -f Module.symvers modules.order rust/bindings_generated.rs

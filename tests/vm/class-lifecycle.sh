@@ -1,0 +1,26 @@
+# SPDX-License-Identifier: GPL-2.0
+# topology: switch
+# The module registers the p2pmem class on load and removes it on unload, and can be reloaded.
+. "$(dirname "$0")/lib.sh"
+
+expect_file /sys/module/p2pmem
+expect_file /sys/class/p2pmem
+expect_eq "p2pmem refcount while loaded" 0 "$(cat /sys/module/p2pmem/refcnt)"
+# The class holds no devices yet: no providers are registered by this module version.
+expect_eq "devices in /sys/class/p2pmem" "" "$(ls /sys/class/p2pmem)"
+
+rmmod p2pmem || fail "rmmod p2pmem failed"
+expect_no_file /sys/class/p2pmem
+expect_no_file /sys/module/p2pmem
+
+for i in 1 2 3; do
+	insmod "$P2PMEM_KO" || fail "insmod #$i failed"
+	expect_file /sys/class/p2pmem
+	rmmod p2pmem || fail "rmmod #$i failed"
+	expect_no_file /sys/class/p2pmem
+done
+
+# Leave the module loaded, as the runner did.
+insmod "$P2PMEM_KO" || fail "final insmod failed"
+expect_file /sys/class/p2pmem
+dmesg | grep -q 'p2pmem: p2pmem class registered' || fail "no registration message in dmesg"
