@@ -1,0 +1,11 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! KUnit suites of p2pmem.ko, compiled in by `make P2PMEM_KUNIT=1` and run by KUnit when the
+//! module is loaded (results in dmesg and `/sys/kernel/debug/kunit/<suite>/results`).
+
+#[path = "kunit/class.rs"]
+mod class;
+#[path = "kunit/genpool.rs"]
+mod genpool;
+#[path = "kunit/policy.rs"]
+mod policy;
