@@ -3,7 +3,8 @@
 //! `kernel::fmt::Display` for the policy's types, so `pr_*!`, `dev_*!` and `fmt!` print them.
 //!
 //! The policy crate has no kernel dependency and implements `core::fmt::Display`; the kernel's
-//! formatting macros take their own `Display` trait, and this file forwards one to the other.
+//! formatting macros take their own `Display` trait, and this file forwards one to the other:
+//! directly for PCI addresses, printed everywhere, and through [`Shown`] for the rest.
 
 use kernel::fmt;
 
@@ -12,5 +13,16 @@ use crate::policy::pci_addr::PciAddr;
 impl fmt::Display for PciAddr {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         core::fmt::Display::fmt(self, f)
+    }
+}
+
+/// Prints any `core::fmt::Display` value through the kernel's formatting macros, e.g.
+/// `pr_warn!("{}\n", Shown(verdict.reason()))`.
+#[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
+pub(crate) struct Shown<T>(pub(crate) T);
+
+impl<T: core::fmt::Display> fmt::Display for Shown<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        core::fmt::Display::fmt(&self.0, f)
     }
 }

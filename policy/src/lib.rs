@@ -5,9 +5,17 @@
 //! The same source files are compiled three ways: into `p2pmem.ko` (as the `policy` module of
 //! the kernel crate, through `#[path]`), into this host crate for `cargo test`, and into the
 //! userspace CLI. So nothing here allocates, logs or touches hardware; callers describe the
-//! world through plain values and get plain values back.
+//! world through plain values and [`topology::PciFunction`], and get plain values back.
 
 #![cfg_attr(not(any(test, P2PMEM_MODULE)), no_std)]
 
+pub mod bus_offset;
+pub mod host_bridge;
 pub mod pci_addr;
 pub mod selection;
+pub mod synthetic;
+pub mod topology;
+pub mod verdict;
+
+#[cfg(test)]
+mod tests;
