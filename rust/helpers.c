@@ -6,6 +6,8 @@
 
 #include <linux/device/class.h>
 #include <linux/genalloc.h>
+#include <linux/pci.h>
+#include <asm/processor.h>
 
 #include "helpers.h"
 
@@ -26,6 +28,71 @@ void p2pmem_class_unregister(void)
 bool p2pmem_class_registered(void)
 {
 	return class_is_registered(&p2pmem_class);
+}
+
+/*
+ * PCI topology for the P2P policy. Every struct device here is a PCI function's; the caller
+ * holds a reference to it, which keeps the bridges above it and its host bridge alive.
+ */
+struct device *p2pmem_pci_upstream_bridge(struct device *dev)
+{
+	struct pci_dev *bridge = pci_upstream_bridge(to_pci_dev(dev));
+
+	return bridge ? &bridge->dev : NULL;
+}
+
+void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+	struct pci_host_bridge *host = pci_find_host_bridge(pdev->bus);
+	struct pci_dev *first;
+
+	info->domain = pci_domain_nr(pdev->bus);
+	info->bus = pdev->bus->number;
+	info->devfn = pdev->devfn;
+	info->vendor = pdev->vendor;
+	info->device = pdev->device;
+	info->pcie_type = pci_is_pcie(pdev) ? pci_pcie_type(pdev) : -1;
+	info->has_acs = pdev->acs_cap != 0;
+	info->acs_cap = 0;
+	info->acs_ctrl = 0;
+	if (info->has_acs) {
+		pci_read_config_word(pdev, pdev->acs_cap + PCI_ACS_CAP, &info->acs_cap);
+		pci_read_config_word(pdev, pdev->acs_cap + PCI_ACS_CTRL, &info->acs_ctrl);
+	}
+
+	info->root_domain = pci_domain_nr(host->bus);
+	info->root_bus = host->bus->number;
+	/* As pci_host_bridge_dev() in drivers/pci/p2pdma.c: lockless, the first device. */
+	first = list_first_entry_or_null(&host->bus->devices, struct pci_dev, bus_list);
+	info->first_devfn = first ? first->devfn : -1;
+	info->first_pcie_type = first && pci_is_pcie(first) ? pci_pcie_type(first) : -1;
+	info->first_vendor = first ? first->vendor : 0;
+	info->first_device = first ? first->device : 0;
+}
+
+/* A referenced PCI function by address, or NULL; release with p2pmem_pci_put(). */
+struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn)
+{
+	struct pci_dev *pdev = pci_get_domain_bus_and_slot(domain, bus, devfn);
+
+	return pdev ? &pdev->dev : NULL;
+}
+
+void p2pmem_pci_put(struct device *dev)
+{
+	pci_dev_put(to_pci_dev(dev));
+}
+
+void p2pmem_cpu_info(struct p2pmem_cpu_info *info)
+{
+#ifdef CONFIG_X86
+	info->amd = boot_cpu_data.x86_vendor == X86_VENDOR_AMD;
+	info->family = boot_cpu_data.x86;
+#else
+	info->amd = false;
+	info->family = 0;
+#endif
 }
 
 unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t size,

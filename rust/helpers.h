@@ -8,11 +8,45 @@
 
 #include <linux/types.h>
 
+struct device;
 struct gen_pool;
+
+/* What the P2P policy needs of a PCI function (see src/ffi/pci.rs). */
+struct p2pmem_pci_info {
+	u16 domain;
+	u8 bus;
+	u8 devfn;
+	u16 vendor;
+	u16 device;
+	/* PCI_EXP_TYPE_* of the PCIe capability, or -1 for conventional PCI. */
+	int pcie_type;
+	/* Whether the function has an ACS capability, and its registers (read now). */
+	bool has_acs;
+	u16 acs_cap;
+	u16 acs_ctrl;
+	/* The root bus of its host bridge and the first device on that bus (devfn -1 if none). */
+	u16 root_domain;
+	u8 root_bus;
+	int first_devfn;
+	int first_pcie_type;
+	u16 first_vendor;
+	u16 first_device;
+};
+
+struct p2pmem_cpu_info {
+	bool amd;
+	u32 family;
+};
 
 int p2pmem_class_register(void);
 void p2pmem_class_unregister(void);
 bool p2pmem_class_registered(void);
+
+struct device *p2pmem_pci_upstream_bridge(struct device *dev);
+void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info);
+struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn);
+void p2pmem_pci_put(struct device *dev);
+void p2pmem_cpu_info(struct p2pmem_cpu_info *info);
 
 unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t size,
 						 void **owner);

@@ -10,6 +10,7 @@ pub(crate) mod class;
 // Providers build their pools on it; until they land only the KUnit suites use it.
 #[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
 pub(crate) mod genpool;
+pub(crate) mod pci;
 
 /// Bindings generated from `rust/bindings.h`: genalloc and the module's C glue.
 ///
@@ -17,6 +18,7 @@ pub(crate) mod genpool;
 /// share them.
 #[allow(
     dead_code,
+    improper_ctypes,
     missing_docs,
     non_camel_case_types,
     non_snake_case,

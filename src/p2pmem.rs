@@ -13,6 +13,7 @@ mod display;
 mod ffi;
 #[path = "../policy/src/lib.rs"]
 pub mod policy;
+mod query;
 
 #[cfg(P2PMEM_KUNIT)]
 #[path = "../tests/kunit.rs"]
@@ -29,13 +30,19 @@ module! {
 struct P2pmemModule {
     /// Keeps `/sys/class/p2pmem` registered while the module is loaded.
     _class: ffi::class::ClassRegistration,
+    /// `/sys/kernel/debug/p2pmem/query`.
+    _query: query::QueryFile,
 }
 
 impl kernel::Module for P2pmemModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         let class = ffi::class::ClassRegistration::new()
             .inspect_err(|e| pr_err!("cannot register the p2pmem device class: {:?}\n", e))?;
+        let query = query::QueryFile::new()?;
         pr_info!("p2pmem class registered\n");
-        Ok(Self { _class: class })
+        Ok(Self {
+            _class: class,
+            _query: query,
+        })
     }
 }

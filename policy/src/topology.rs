@@ -63,6 +63,21 @@ pub enum PortType {
     Other,
 }
 
+impl PortType {
+    /// The role from the Device/Port Type field of the PCIe capability (`PCI_EXP_TYPE_*`);
+    /// `None` for a conventional PCI function, taken as an endpoint.
+    pub const fn from_pcie_type(t: Option<u8>) -> Self {
+        match t {
+            None | Some(0x0) | Some(0x1) => Self::Endpoint,
+            Some(0x4) => Self::RootPort,
+            Some(0x5) => Self::UpstreamPort,
+            Some(0x6) => Self::DownstreamPort,
+            Some(0x7) | Some(0x8) => Self::PciBridge,
+            Some(_) => Self::Other,
+        }
+    }
+}
+
 /// Which host bridge (root complex) a function sits below.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct HostBridge {

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# topology: switch
+# vm: --topology switch
 # The module registers the p2pmem class on load and removes it on unload, and can be reloaded.
 . "$(dirname "$0")/lib.sh"
 

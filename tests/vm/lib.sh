@@ -29,3 +29,40 @@ count_id() { pci_ids | grep -c "^$1 " || true; }
 
 # The PCI address of the upstream bridge of function $1.
 upstream_of() { basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$1")")"; }
+
+# fn_of VENDOR:DEVICE [N]: the Nth (1-based) function with that ID, in address order.
+fn_of() { pci_ids | awk -v id="$1" '$1 == id { print $2 }' | sed -n "${2:-1}p"; }
+
+# The NVMe controller with a CMB (a BAR2), and one without.
+nvme_cmb() {
+	local f
+	for f in $(pci_ids | awk '$1 == "1b36:0010" { print $2 }'); do
+		set -- $(sed -n 3p "/sys/bus/pci/devices/$f/resource")
+		[ "$2" = 0x0000000000000000 ] || { echo "$f"; return; }
+	done
+}
+nvme_plain() {
+	local f
+	for f in $(pci_ids | awk '$1 == "1b36:0010" { print $2 }'); do
+		set -- $(sed -n 3p "/sys/bus/pci/devices/$f/resource")
+		[ "$2" != 0x0000000000000000 ] || { echo "$f"; return; }
+	done
+}
+
+QUERY=/sys/kernel/debug/p2pmem/query
+
+# verdict PROVIDER CLIENT: the query file's answer (key=value lines).
+verdict() { echo "$1 $2" >"$QUERY" && cat "$QUERY"; }
+
+# verdict_of PROVIDER CLIENT KEY: one value of the answer.
+verdict_of() { verdict "$1" "$2" | sed -n "s/^$3=//p"; }
+
+# expect_verdict PROVIDER CLIENT MAP_TYPE DISTANCE: both directions agree.
+expect_verdict() {
+	local out
+	for pair in "$1 $2" "$2 $1"; do
+		out=$(verdict $pair) || fail "query '$pair' failed"
+		expect_eq "map_type of $pair" "$3" "$(sed -n 's/^map_type=//p' <<<"$out")"
+		expect_eq "distance of $pair" "$4" "$(sed -n 's/^distance=//p' <<<"$out")"
+	done
+}

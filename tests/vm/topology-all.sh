@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# topology: all
+# vm: --topology all
 # The `all` topology holds the four others: switch, root ports, host bridges and ACS ports.
 . "$(dirname "$0")/lib.sh"
 

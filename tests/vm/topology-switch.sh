@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# topology: switch
+# vm: --topology switch
 # The default VM topology: NVMe with CMB, NVMe, ivshmem and edu below one switch.
 . "$(dirname "$0")/lib.sh"
 

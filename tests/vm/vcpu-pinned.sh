@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# topology: switch
+# vm: --topology switch
 # The vCPU model is pinned (P2P verdicts depend on vendor and family): qemu64 by default.
 . "$(dirname "$0")/lib.sh"
 

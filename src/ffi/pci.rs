@@ -1,0 +1,156 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! PCI topology as the policy sees it: [`PciFunction`] on live `pci_dev` chains.
+//!
+//! `kernel::pci` has no upstream bridge, host bridge or ACS accessors; `rust/helpers.c` reads
+//! them. A [`PciFn`] borrows a device for `'a`; the bridges above it live at least as long (a
+//! device holds a reference to its parent), so they are handed out with the same lifetime.
+
+use kernel::{
+    bindings as kbindings,
+    device,
+    pci,
+    sync::aref::ARef, //
+};
+
+use super::bindings;
+use crate::policy::{
+    host_bridge::{
+        Cpu,
+        CpuVendor, //
+    },
+    pci_addr::PciAddr,
+    topology::{
+        Acs,
+        HostBridge,
+        PciFunction,
+        PciId,
+        PortType,
+        RootBus, //
+    },
+};
+
+/// The raw `struct device` of a PCI function.
+fn raw(dev: &pci::Device) -> *mut kbindings::device {
+    let dev: &device::Device = dev.as_ref();
+    // CAST: `device::Device` is a transparent wrapper of `struct device`.
+    core::ptr::from_ref(dev)
+        .cast::<kbindings::device>()
+        .cast_mut()
+}
+
+/// A PCI function and what the policy reads of it, read when the handle was made (so ACS state
+/// is current as of the query).
+#[derive(Clone)]
+pub(crate) struct PciFn<'a> {
+    dev: &'a pci::Device,
+    addr: PciAddr,
+    id: PciId,
+    port_type: PortType,
+    acs: Option<Acs>,
+    host_bridge: HostBridge,
+}
+
+fn pcie_type(t: i32) -> PortType {
+    PortType::from_pcie_type(u8::try_from(t).ok())
+}
+
+impl<'a> PciFn<'a> {
+    /// Reads `dev`'s topology information now.
+    pub(crate) fn new(dev: &'a pci::Device) -> Self {
+        let mut i = bindings::p2pmem_pci_info::default();
+        // SAFETY: `raw(dev)` is the `struct device` of a PCI function that lives for `'a`, and
+        // `i` is a valid out-parameter.
+        unsafe { bindings::p2pmem_pci_info(raw(dev), &mut i) };
+        let first = u8::try_from(i.first_devfn).ok().map(|devfn| {
+            (
+                devfn,
+                pcie_type(i.first_pcie_type),
+                PciId::new(i.first_vendor, i.first_device),
+            )
+        });
+        Self {
+            dev,
+            addr: PciAddr::from_devfn(i.domain, i.bus, i.devfn),
+            id: PciId::new(i.vendor, i.device),
+            port_type: pcie_type(i.pcie_type),
+            acs: i.has_acs.then_some(Acs {
+                cap: i.acs_cap,
+                ctrl: i.acs_ctrl,
+            }),
+            host_bridge: HostBridge {
+                root_bus: RootBus {
+                    domain: i.root_domain,
+                    bus: i.root_bus,
+                },
+                device: HostBridge::device_of(first),
+            },
+        }
+    }
+}
+
+impl PciFunction for PciFn<'_> {
+    fn addr(&self) -> PciAddr {
+        self.addr
+    }
+
+    fn id(&self) -> PciId {
+        self.id
+    }
+
+    fn port_type(&self) -> PortType {
+        self.port_type
+    }
+
+    fn upstream_bridge(&self) -> Option<Self> {
+        // SAFETY: `raw(self.dev)` is a live PCI function's device.
+        let up = unsafe { bindings::p2pmem_pci_upstream_bridge(raw(self.dev)) };
+        if up.is_null() {
+            return None;
+        }
+        // SAFETY: `up` is the device of the bridge above `self.dev`, which holds a reference to
+        // it for at least as long as `self.dev` lives, i.e. `'a`.
+        let up = unsafe { device::Device::from_raw(up) };
+        <&pci::Device>::try_from(up).ok().map(PciFn::new)
+    }
+
+    fn acs(&self) -> Option<Acs> {
+        self.acs
+    }
+
+    fn host_bridge(&self) -> HostBridge {
+        self.host_bridge
+    }
+}
+
+/// The PCI function at `addr`, referenced, if there is one.
+pub(crate) fn get(addr: PciAddr) -> Option<ARef<pci::Device>> {
+    // SAFETY: no preconditions; returns a referenced device or NULL.
+    let dev = unsafe { bindings::p2pmem_pci_get(addr.domain(), addr.bus(), addr.devfn()) };
+    if dev.is_null() {
+        return None;
+    }
+    // SAFETY: `dev` is valid while we hold the reference `p2pmem_pci_get` took, released below
+    // after `ARef::from` has taken its own.
+    let pdev = <&pci::Device>::try_from(unsafe { device::Device::from_raw(dev) })
+        .ok()
+        .map(ARef::from);
+    // SAFETY: drops the reference `p2pmem_pci_get` returned; nothing uses `dev` afterwards.
+    unsafe { bindings::p2pmem_pci_put(dev) };
+    pdev
+}
+
+/// The boot CPU, for the AMD Zen host-bridge rule.
+pub(crate) fn boot_cpu() -> Cpu {
+    let mut info = bindings::p2pmem_cpu_info::default();
+    // SAFETY: `info` is a valid out-parameter.
+    unsafe { bindings::p2pmem_cpu_info(&mut info) };
+    Cpu {
+        vendor: if info.amd {
+            CpuVendor::Amd
+        } else {
+            CpuVendor::Other
+        },
+        family: info.family,
+    }
+}
