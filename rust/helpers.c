@@ -6,13 +6,45 @@
 
 #include <linux/device/class.h>
 #include <linux/genalloc.h>
+#include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <asm/processor.h>
 
 #include "helpers.h"
 
+static char *host_bridge_allow;
+module_param(host_bridge_allow, charp, 0444);
+MODULE_PARM_DESC(host_bridge_allow,
+		 "Host bridges to allow for P2P besides the built-in list: vvvv:dddd[,vvvv:dddd...]");
+
+const char *p2pmem_param_host_bridge_allow(void)
+{
+	return host_bridge_allow;
+}
+
+static ssize_t host_bridge_allow_show(const struct class *class,
+				      const struct class_attribute *attr, char *buf)
+{
+	return p2pmem_host_bridge_allow_show(buf);
+}
+
+static ssize_t host_bridge_allow_store(const struct class *class,
+				       const struct class_attribute *attr, const char *buf,
+				       size_t count)
+{
+	return p2pmem_host_bridge_allow_store(buf, count);
+}
+static CLASS_ATTR_RW(host_bridge_allow);
+
+static struct attribute *p2pmem_class_attrs[] = {
+	&class_attr_host_bridge_allow.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(p2pmem_class);
+
 static const struct class p2pmem_class = {
 	.name = "p2pmem",
+	.class_groups = p2pmem_class_groups,
 };
 
 int p2pmem_class_register(void)

@@ -39,6 +39,12 @@ struct p2pmem_cpu_info {
 };
 
 int p2pmem_class_register(void);
+const char *p2pmem_param_host_bridge_allow(void);
+
+/* Implemented in Rust (src/ffi/class.rs), called by the class attribute. */
+ssize_t p2pmem_host_bridge_allow_show(char *buf);
+ssize_t p2pmem_host_bridge_allow_store(const char *buf, size_t count);
+
 void p2pmem_class_unregister(void);
 bool p2pmem_class_registered(void);
 

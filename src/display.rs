@@ -4,13 +4,22 @@
 //!
 //! The policy crate has no kernel dependency and implements `core::fmt::Display`; the kernel's
 //! formatting macros take their own `Display` trait, and this file forwards one to the other:
-//! directly for PCI addresses, printed everywhere, and through [`Shown`] for the rest.
+//! directly for PCI addresses and IDs, printed everywhere, and through [`Shown`] for the rest.
 
 use kernel::fmt;
 
-use crate::policy::pci_addr::PciAddr;
+use crate::policy::{
+    pci_addr::PciAddr,
+    topology::PciId, //
+};
 
 impl fmt::Display for PciAddr {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        core::fmt::Display::fmt(self, f)
+    }
+}
+
+impl fmt::Display for PciId {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         core::fmt::Display::fmt(self, f)
     }

@@ -11,6 +11,7 @@ use kernel::prelude::*;
 
 mod display;
 mod ffi;
+mod host_bridge;
 #[path = "../policy/src/lib.rs"]
 pub mod policy;
 mod query;
@@ -36,6 +37,12 @@ struct P2pmemModule {
 
 impl kernel::Module for P2pmemModule {
     fn init(_module: &'static ThisModule) -> Result<Self> {
+        if let Some(param) = ffi::class::param_host_bridge_allow() {
+            let param = param.to_str().map_err(|_| EINVAL)?;
+            host_bridge::apply(param).inspect_err(|_| {
+                pr_err!("bad host_bridge_allow= parameter; expected vvvv:dddd[,vvvv:dddd...]\n")
+            })?;
+        }
         let class = ffi::class::ClassRegistration::new()
             .inspect_err(|e| pr_err!("cannot register the p2pmem device class: {:?}\n", e))?;
         let query = query::QueryFile::new()?;

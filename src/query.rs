@@ -24,13 +24,10 @@ use crate::{
         self,
         PciFn, //
     },
+    host_bridge,
     policy::{
-        host_bridge::{
-            HostBridgePolicy,
-            BUILTIN_ALLOWLIST, //
-        },
         pci_addr::PciAddr,
-        verdict::verdict,
+        verdict::verdict, //
     },
 };
 
@@ -97,12 +94,8 @@ fn show(last: &LastQuery, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let (Some(pdev), Some(cdev)) = (pci::get(p), pci::get(c)) else {
         return writeln!(f, "error=a function of the pair is gone");
     };
-    let policy = HostBridgePolicy {
-        runtime: &[],
-        builtin: BUILTIN_ALLOWLIST,
-        cpu: pci::boot_cpu(),
-    };
-    let v = verdict(&PciFn::new(&pdev), &PciFn::new(&cdev), &policy);
+    let allowed = host_bridge::Snapshot::take();
+    let v = verdict(&PciFn::new(&pdev), &PciFn::new(&cdev), &allowed.policy());
     writeln!(
         f,
         "map_type={}\ndistance={}\nreason={}",

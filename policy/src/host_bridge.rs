@@ -207,3 +207,23 @@ impl HostBridgePolicy<'_> {
         }
     }
 }
+
+/// One change to the runtime allowlist, as written to `host_bridge_allow`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum AllowChange {
+    /// `vvvv:dddd`: allow this host bridge.
+    Add(PciId),
+    /// `-vvvv:dddd`: stop allowing it.
+    Remove(PciId),
+}
+
+/// Parses a list of changes separated by commas or white space (`8086:29c0,-1b36:000c`). On
+/// error, returns the offending word.
+pub fn parse_changes(s: &str) -> impl Iterator<Item = Result<AllowChange, &str>> + Clone + '_ {
+    s.split(|c: char| c == ',' || c.is_ascii_whitespace())
+        .filter(|w| !w.is_empty())
+        .map(|w| match w.strip_prefix('-') {
+            Some(id) => PciId::parse(id).map(AllowChange::Remove).ok_or(w),
+            None => PciId::parse(w).map(AllowChange::Add).ok_or(w),
+        })
+}

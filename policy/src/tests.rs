@@ -759,3 +759,26 @@ fn property_distance_is_symmetric_and_zero_only_for_the_same_function() {
         }
     }
 }
+
+#[test]
+fn allowlist_changes_parse() {
+    use crate::host_bridge::{parse_changes, AllowChange};
+    let all: Vec<_> = parse_changes("8086:29c0,-1b36:000c\n 10de:2f95").collect();
+    assert_eq!(
+        all,
+        [
+            Ok(AllowChange::Add(Q35_HOST)),
+            Ok(AllowChange::Remove(ROOT_PORT)),
+            Ok(AllowChange::Add(PciId::new(0x10de, 0x2f95))),
+        ]
+    );
+    assert_eq!(parse_changes("").count(), 0);
+    assert_eq!(parse_changes(" ,\n").count(), 0);
+    let bad: Vec<_> = parse_changes("8086:29c0 nonsense -x:1").collect();
+    assert_eq!(bad[1], Err("nonsense"));
+    assert_eq!(bad[2], Err("-x:1"));
+    assert_eq!(
+        parse_changes("--8086:29c0").next(),
+        Some(Err("--8086:29c0"))
+    );
+}

@@ -7,6 +7,8 @@
 
 use kernel::{
     error::to_result,
+    ffi::c_char,
+    page::PAGE_SIZE,
     prelude::*, //
 };
 
@@ -46,3 +48,76 @@ pub(crate) fn is_registered() -> bool {
     // SAFETY: `p2pmem_class_registered` only reads driver-core state; no preconditions.
     unsafe { bindings::p2pmem_class_registered() }
 }
+
+/// The `host_bridge_allow=` module parameter, if given.
+pub(crate) fn param_host_bridge_allow() -> Option<&'static CStr> {
+    // SAFETY: no preconditions; returns NULL or the parameter string, which lives as long as
+    // the module.
+    let p = unsafe { bindings::p2pmem_param_host_bridge_allow() };
+    // SAFETY: a non-NULL parameter is a NUL-terminated string that is not freed while the module
+    // is loaded (module parameters are set before init and are read-only here).
+    (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
+}
+
+/// A `core::fmt::Write` into a byte buffer that fails, instead of truncating, when full.
+struct SliceWriter<'a> {
+    buf: &'a mut [u8],
+    len: usize,
+}
+
+impl core::fmt::Write for SliceWriter<'_> {
+    fn write_str(&mut self, s: &str) -> core::fmt::Result {
+        let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
+        self.buf
+            .get_mut(self.len..end)
+            .ok_or(core::fmt::Error)?
+            .copy_from_slice(s.as_bytes());
+        self.len = end;
+        Ok(())
+    }
+}
+
+/// `show` of `/sys/class/p2pmem/host_bridge_allow` (called from `rust/helpers.c`).
+///
+/// # Safety
+///
+/// `buf` is the `PAGE_SIZE` buffer sysfs passes to `show`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_host_bridge_allow_show(buf: *mut c_char) -> isize {
+    // SAFETY: sysfs hands `show` a writable buffer of `PAGE_SIZE` bytes.
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    let mut w = SliceWriter { buf, len: 0 };
+    match crate::host_bridge::show(&mut w) {
+        // CAST: at most `PAGE_SIZE`.
+        Ok(()) => w.len as isize,
+        Err(_) => ENOSPC.to_errno() as isize,
+    }
+}
+
+/// `store` of `/sys/class/p2pmem/host_bridge_allow` (called from `rust/helpers.c`).
+///
+/// # Safety
+///
+/// `buf` points to `count` readable bytes, as sysfs passes to `store`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_host_bridge_allow_store(buf: *const c_char, count: usize) -> isize {
+    // SAFETY: sysfs hands `store` `count` readable bytes.
+    let bytes = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    let r = core::str::from_utf8(bytes)
+        .map_err(|_| EINVAL)
+        .and_then(crate::host_bridge::apply);
+    match r {
+        // CAST: sysfs writes are at most `PAGE_SIZE` bytes.
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
+// The Rust definitions above must match the prototypes C calls (`rust/helpers.h`).
+const _: () = {
+    let _: unsafe extern "C" fn(*mut c_char) -> isize = bindings::p2pmem_host_bridge_allow_show;
+    let _: unsafe extern "C" fn(*mut c_char) -> isize = p2pmem_host_bridge_allow_show;
+    let _: unsafe extern "C" fn(*const c_char, usize) -> isize =
+        bindings::p2pmem_host_bridge_allow_store;
+    let _: unsafe extern "C" fn(*const c_char, usize) -> isize = p2pmem_host_bridge_allow_store;
+};

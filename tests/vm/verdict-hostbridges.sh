@@ -14,3 +14,13 @@ case $(verdict_of "$plain" "$cmb" reason) in
 *"host bridge 1b36:000c is not allowed"*) ;;
 *) fail "pxb host bridge not identified by its root port: $(verdict_of "$plain" "$cmb" reason)" ;;
 esac
+
+# Across two host bridges both must be allowed: q35's 8086:29c0 and the pxb's root port.
+echo 8086:29c0 >/sys/class/p2pmem/host_bridge_allow
+expect_verdict "$cmb" "$plain" NOT_SUPPORTED 4
+echo 1b36:000c >/sys/class/p2pmem/host_bridge_allow
+expect_verdict "$cmb" "$plain" THRU_HOST_BRIDGE 4
+expect_eq "reason" "no common upstream bridge; host bridges 8086:29c0 and 1b36:000c are both \
+allowed" "$(verdict_of "$cmb" "$plain" reason)"
+echo -8086:29c0,-1b36:000c >/sys/class/p2pmem/host_bridge_allow
+expect_verdict "$cmb" "$plain" NOT_SUPPORTED 4
