@@ -105,8 +105,8 @@ mod tests {
         let v = verdict(&p, &c, &policy(&[], QEMU64));
         assert_eq!(v.map_type, MapType::NotSupported);
         let reason = CString::try_from_fmt(fmt!("{}", Shown(v.reason())))?;
-        let expected: &[u8] = b"ACS P2P Request Redirect set on 0000:04:00.0; host bridge \
-            8086:29c0 is not allowed; boot with pci=disable_acs_redir=0000:04:00.0 to allow P2P";
+        let expected: &[u8] = b"ACS P2P Request Redirect set on 0000:02:01.0; host bridge \
+            8086:29c0 is not allowed; boot with pci=disable_acs_redir=0000:02:01.0 to allow P2P";
         assert_eq!(reason.to_bytes(), expected);
         // An AMD Zen CPU routes it through the host bridge instead.
         let zen = Cpu {

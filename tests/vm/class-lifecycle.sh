@@ -6,8 +6,9 @@
 expect_file /sys/module/p2pmem
 expect_file /sys/class/p2pmem
 expect_eq "p2pmem refcount while loaded" 0 "$(cat /sys/module/p2pmem/refcnt)"
-# The class holds no devices yet: no providers are registered by this module version.
-expect_eq "devices in /sys/class/p2pmem" "" "$(ls /sys/class/p2pmem)"
+# The class holds no devices yet (class devices are symlinks; host_bridge_allow is a file).
+expect_eq "devices in /sys/class/p2pmem" "" "$(find /sys/class/p2pmem/ -mindepth 1 -type l)"
+expect_file /sys/class/p2pmem/host_bridge_allow
 
 rmmod p2pmem || fail "rmmod p2pmem failed"
 expect_no_file /sys/class/p2pmem
