@@ -33,21 +33,18 @@ upstream_of() { basename "$(dirname "$(readlink -f "/sys/bus/pci/devices/$1")")"
 # fn_of VENDOR:DEVICE [N]: the Nth (1-based) function with that ID, in address order.
 fn_of() { pci_ids | awk -v id="$1" '$1 == id { print $2 }' | sed -n "${2:-1}p"; }
 
-# The NVMe controller with a CMB (a BAR2), and one without.
-nvme_cmb() {
-	local f
+# nvme_with_bar2 yes|no: the first NVMe controller with (or without) a BAR2, i.e. a CMB.
+nvme_with_bar2() {
+	local want=$1 f has
 	for f in $(pci_ids | awk '$1 == "1b36:0010" { print $2 }'); do
 		set -- $(sed -n 3p "/sys/bus/pci/devices/$f/resource")
-		[ "$2" = 0x0000000000000000 ] || { echo "$f"; return; }
+		has=yes
+		[ "$2" != 0x0000000000000000 ] || has=no
+		[ "$has" != "$want" ] || { echo "$f"; return; }
 	done
 }
-nvme_plain() {
-	local f
-	for f in $(pci_ids | awk '$1 == "1b36:0010" { print $2 }'); do
-		set -- $(sed -n 3p "/sys/bus/pci/devices/$f/resource")
-		[ "$2" != 0x0000000000000000 ] || { echo "$f"; return; }
-	done
-}
+nvme_cmb() { nvme_with_bar2 yes; }
+nvme_plain() { nvme_with_bar2 no; }
 
 QUERY=/sys/kernel/debug/p2pmem/query
 
