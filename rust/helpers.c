@@ -57,6 +57,11 @@ void p2pmem_class_unregister(void)
 	class_unregister(&p2pmem_class);
 }
 
+const struct class *p2pmem_class_get(void)
+{
+	return &p2pmem_class;
+}
+
 bool p2pmem_class_registered(void)
 {
 	return class_is_registered(&p2pmem_class);

@@ -40,6 +40,7 @@ struct p2pmem_cpu_info {
 
 int p2pmem_class_register(void);
 const char *p2pmem_param_host_bridge_allow(void);
+const struct class *p2pmem_class_get(void);
 
 /* Implemented in Rust (src/ffi/class.rs), called by the class attribute. */
 ssize_t p2pmem_host_bridge_allow_show(char *buf);
@@ -56,5 +57,21 @@ void p2pmem_cpu_info(struct p2pmem_cpu_info *info);
 
 unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t size,
 						 void **owner);
+
+/* rust/provider.c */
+struct class;
+struct p2pmem_provider;
+int p2pmem_bar_info(struct device *dev, int bar, u64 *start, u64 *len, u64 *bus_start);
+u64 p2pmem_compat_align(void);
+bool p2pmem_range_is_ram(u64 start, u64 size);
+struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct device *dev,
+					       int bar, u64 offset, u64 size, int *err);
+void p2pmem_provider_destroy(struct p2pmem_provider *p);
+int p2pmem_provider_id(struct p2pmem_provider *p);
+void p2pmem_provider_publish(struct p2pmem_provider *p, bool publish);
+void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size);
+void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size);
+u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr);
+size_t p2pmem_provider_avail(struct p2pmem_provider *p);
 
 #endif /* P2PMEM_RUST_HELPERS_H */

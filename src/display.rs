@@ -27,7 +27,6 @@ impl fmt::Display for PciId {
 
 /// Prints any `core::fmt::Display` value through the kernel's formatting macros, e.g.
 /// `pr_warn!("{}\n", Shown(verdict.reason()))`.
-#[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
 pub(crate) struct Shown<T>(pub(crate) T);
 
 impl<T: core::fmt::Display> fmt::Display for Shown<T> {

@@ -11,6 +11,7 @@ pub(crate) mod class;
 #[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
 pub(crate) mod genpool;
 pub(crate) mod pci;
+pub(crate) mod provider;
 
 /// Bindings generated from `rust/bindings.h`: genalloc and the module's C glue.
 ///

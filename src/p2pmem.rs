@@ -7,13 +7,19 @@
 //! without a bounce through host RAM. Every provider of such memory is a device in the
 //! `p2pmem` class.
 
-use kernel::prelude::*;
+use kernel::{
+    driver,
+    pci,
+    prelude::*, //
+};
 
 mod display;
 mod ffi;
 mod host_bridge;
+mod membar;
 #[path = "../policy/src/lib.rs"]
 pub mod policy;
+mod provider;
 mod query;
 
 #[cfg(P2PMEM_KUNIT)]
@@ -28,28 +34,37 @@ module! {
     license: "GPL",
 }
 
+#[pin_data]
 struct P2pmemModule {
-    /// Keeps `/sys/class/p2pmem` registered while the module is loaded.
-    _class: ffi::class::ClassRegistration,
+    /// The memory-BAR driver; dropped first, so its providers go before the class.
+    #[pin]
+    _membar: driver::Registration<pci::Adapter<membar::MemBarDriver>>,
     /// `/sys/kernel/debug/p2pmem/query`.
     _query: query::QueryFile,
+    /// Keeps `/sys/class/p2pmem` registered while the module is loaded.
+    _class: ffi::class::ClassRegistration,
 }
 
-impl kernel::Module for P2pmemModule {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        if let Some(param) = ffi::class::param_host_bridge_allow() {
-            let param = param.to_str().map_err(|_| EINVAL)?;
-            host_bridge::apply(param).inspect_err(|_| {
-                pr_err!("bad host_bridge_allow= parameter; expected vvvv:dddd[,vvvv:dddd...]\n")
-            })?;
-        }
-        let class = ffi::class::ClassRegistration::new()
-            .inspect_err(|e| pr_err!("cannot register the p2pmem device class: {:?}\n", e))?;
-        let query = query::QueryFile::new()?;
-        pr_info!("p2pmem class registered\n");
-        Ok(Self {
-            _class: class,
-            _query: query,
+impl kernel::InPlaceModule for P2pmemModule {
+    fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
+        try_pin_init!(Self {
+            _class: {
+                if let Some(param) = ffi::class::param_host_bridge_allow() {
+                    let param = param.to_str().map_err(|_| EINVAL)?;
+                    host_bridge::apply(param).inspect_err(|_| {
+                        pr_err!(
+                            "bad host_bridge_allow= parameter; expected vvvv:dddd[,vvvv:dddd...]\n"
+                        )
+                    })?;
+                }
+                let class = ffi::class::ClassRegistration::new().inspect_err(|e| {
+                    pr_err!("cannot register the p2pmem device class: {:?}\n", e)
+                })?;
+                pr_info!("p2pmem class registered\n");
+                class
+            },
+            _query: query::QueryFile::new()?,
+            _membar <- driver::Registration::new(c"p2pmem_membar", module),
         })
     }
 }

@@ -9,3 +9,5 @@ mod class;
 mod genpool;
 #[path = "kunit/policy.rs"]
 mod policy;
+#[path = "kunit/provider.rs"]
+mod provider;

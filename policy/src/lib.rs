@@ -12,6 +12,7 @@
 pub mod bus_offset;
 pub mod host_bridge;
 pub mod pci_addr;
+pub mod provider_range;
 pub mod selection;
 pub mod synthetic;
 pub mod topology;

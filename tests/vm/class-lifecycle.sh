@@ -6,8 +6,9 @@
 expect_file /sys/module/p2pmem
 expect_file /sys/class/p2pmem
 expect_eq "p2pmem refcount while loaded" 0 "$(cat /sys/module/p2pmem/refcnt)"
-# The class holds no devices yet (class devices are symlinks; host_bridge_allow is a file).
-expect_eq "devices in /sys/class/p2pmem" "" "$(find /sys/class/p2pmem/ -mindepth 1 -type l)"
+# One provider, the ivshmem device's (class devices are symlinks; host_bridge_allow is a file).
+expect_eq "devices in /sys/class/p2pmem" "p2pmem0" \
+	"$(find /sys/class/p2pmem/ -mindepth 1 -type l -printf '%f\n')"
 expect_file /sys/class/p2pmem/host_bridge_allow
 
 rmmod p2pmem || fail "rmmod p2pmem failed"
@@ -16,7 +17,7 @@ expect_no_file /sys/module/p2pmem
 
 for i in 1 2 3; do
 	insmod "$P2PMEM_KO" || fail "insmod #$i failed"
-	expect_file /sys/class/p2pmem
+	expect_file /sys/class/p2pmem/p2pmem0/size
 	rmmod p2pmem || fail "rmmod #$i failed"
 	expect_no_file /sys/class/p2pmem
 done

@@ -1,0 +1,263 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * C half of a p2pmem provider: the ZONE_DEVICE pagemap over a BAR range, the genalloc pool of
+ * its pages, the allocation fast path and the class device with its attributes. The Rust side
+ * (src/ffi/provider.rs) owns each provider and decides when it is created and destroyed.
+ *
+ * Lifetime: every allocation holds a reference on pgmap.ref. p2pmem_provider_destroy() removes
+ * the class device, then memunmap_pages() kills the reference (new allocations fail) and waits
+ * until every allocation has been freed, then the pool goes.
+ */
+
+#include <linux/device.h>
+#include <linux/genalloc.h>
+#include <linux/idr.h>
+#include <linux/ioport.h>
+#include <linux/memremap.h>
+#include <linux/mm.h>
+#include <linux/pci.h>
+#include <linux/percpu-refcount.h>
+#include <linux/slab.h>
+
+#include "helpers.h"
+
+struct p2pmem_provider {
+	struct dev_pagemap pgmap;
+	struct gen_pool *pool;
+	struct device *dev;		/* the class device p2pmemN */
+	struct pci_dev *pdev;
+	int id;
+	int bar;
+	u64 offset;
+	u64 size;
+	u64 bus_offset;
+	void *vaddr;
+	bool published;
+	atomic_long_t allocations;
+	atomic_long_t peak;
+	atomic_long_t alloc_failures;
+};
+
+static DEFINE_IDA(p2pmem_ida);
+
+static struct p2pmem_provider *to_provider(struct dev_pagemap *pgmap)
+{
+	return container_of(pgmap, struct p2pmem_provider, pgmap);
+}
+
+/* A page handed out one by one (user mappings) went back to refcount 0: back to the pool. */
+static void p2pmem_folio_free(struct folio *folio)
+{
+	struct page *page = folio_page(folio, 0);
+	struct p2pmem_provider *p = to_provider(page_pgmap(page));
+	struct percpu_ref *ref;
+
+	gen_pool_free_owner(p->pool, (unsigned long)page_to_virt(page), PAGE_SIZE,
+			    (void **)&ref);
+	atomic_long_dec(&p->allocations);
+	percpu_ref_put(ref);
+}
+
+static const struct dev_pagemap_ops p2pmem_pgmap_ops = {
+	.folio_free = p2pmem_folio_free,
+};
+
+/* --- class device attributes ------------------------------------------------------------- */
+
+#define P2PMEM_ATTR(name, fmt, expr)						\
+static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
+			   char *buf)						\
+{										\
+	struct p2pmem_provider *p = dev_get_drvdata(dev);			\
+										\
+	return sysfs_emit(buf, fmt "\n", expr);					\
+}										\
+static DEVICE_ATTR_RO(name)
+
+P2PMEM_ATTR(size, "%llu", p->size);
+P2PMEM_ATTR(available, "%zu", gen_pool_avail(p->pool));
+P2PMEM_ATTR(published, "%d", READ_ONCE(p->published));
+P2PMEM_ATTR(bar, "%d", p->bar);
+P2PMEM_ATTR(offset, "%llu", p->offset);
+P2PMEM_ATTR(bus_offset, "0x%llx", p->bus_offset);
+P2PMEM_ATTR(allocations, "%ld", atomic_long_read(&p->allocations));
+P2PMEM_ATTR(peak, "%ld", atomic_long_read(&p->peak));
+P2PMEM_ATTR(alloc_failures, "%ld", atomic_long_read(&p->alloc_failures));
+
+static struct attribute *p2pmem_provider_attrs[] = {
+	&dev_attr_size.attr,
+	&dev_attr_available.attr,
+	&dev_attr_published.attr,
+	&dev_attr_bar.attr,
+	&dev_attr_offset.attr,
+	&dev_attr_bus_offset.attr,
+	&dev_attr_allocations.attr,
+	&dev_attr_peak.attr,
+	&dev_attr_alloc_failures.attr,
+	NULL,
+};
+ATTRIBUTE_GROUPS(p2pmem_provider);
+
+/* --- creation and teardown --------------------------------------------------------------- */
+
+int p2pmem_bar_info(struct device *dev, int bar, u64 *start, u64 *len, u64 *bus_start)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+
+	if (bar < 0 || bar >= PCI_STD_NUM_BARS)
+		return -EINVAL;
+	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM))
+		return -EINVAL;
+	*start = pci_resource_start(pdev, bar);
+	*len = pci_resource_len(pdev, bar);
+	*bus_start = pci_bus_address(pdev, bar);
+	return 0;
+}
+
+u64 p2pmem_compat_align(void)
+{
+	return memremap_compat_align();
+}
+
+bool p2pmem_range_is_ram(u64 start, u64 size)
+{
+	return region_intersects(start, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) !=
+		REGION_DISJOINT;
+}
+
+struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct device *dev,
+					       int bar, u64 offset, u64 size, int *err)
+{
+	struct pci_dev *pdev = to_pci_dev(dev);
+	struct p2pmem_provider *p;
+	int node = dev_to_node(dev);
+	void *addr;
+
+	p = kzalloc_obj(*p);
+	if (!p) {
+		*err = -ENOMEM;
+		return NULL;
+	}
+	p->pdev = pci_dev_get(pdev);
+	p->bar = bar;
+	p->offset = offset;
+	p->size = size;
+	p->bus_offset = pci_bus_address(pdev, bar) - pci_resource_start(pdev, bar);
+
+	p->id = ida_alloc(&p2pmem_ida, GFP_KERNEL);
+	if (p->id < 0) {
+		*err = p->id;
+		goto err_put;
+	}
+
+	p->pool = gen_pool_create(PAGE_SHIFT, node);
+	if (!p->pool) {
+		*err = -ENOMEM;
+		goto err_ida;
+	}
+
+	p->pgmap.range.start = pci_resource_start(pdev, bar) + offset;
+	p->pgmap.range.end = p->pgmap.range.start + size - 1;
+	p->pgmap.nr_range = 1;
+	p->pgmap.type = MEMORY_DEVICE_PCI_P2PDMA;
+	p->pgmap.ops = &p2pmem_pgmap_ops;
+	addr = memremap_pages(&p->pgmap, node);
+	if (IS_ERR(addr)) {
+		*err = PTR_ERR(addr);
+		goto err_pool;
+	}
+	p->vaddr = addr;
+
+	/* Chunk "phys" is the bus address, so virt_to_bus is gen_pool_virt_to_phys. */
+	*err = gen_pool_add_owner(p->pool, (unsigned long)addr,
+				  pci_bus_address(pdev, bar) + offset, size, node, &p->pgmap.ref);
+	if (*err)
+		goto err_unmap;
+
+	p->dev = device_create_with_groups(class, dev, MKDEV(0, 0), p, p2pmem_provider_groups,
+					   "p2pmem%d", p->id);
+	if (IS_ERR(p->dev)) {
+		*err = PTR_ERR(p->dev);
+		goto err_unmap;
+	}
+	*err = 0;
+	return p;
+
+err_unmap:
+	memunmap_pages(&p->pgmap);
+err_pool:
+	gen_pool_destroy(p->pool);
+err_ida:
+	ida_free(&p2pmem_ida, p->id);
+err_put:
+	pci_dev_put(p->pdev);
+	kfree(p);
+	return NULL;
+}
+
+void p2pmem_provider_destroy(struct p2pmem_provider *p)
+{
+	device_unregister(p->dev);
+	/* Kills pgmap.ref, then waits until every allocation has been freed. */
+	memunmap_pages(&p->pgmap);
+	gen_pool_destroy(p->pool);
+	ida_free(&p2pmem_ida, p->id);
+	pci_dev_put(p->pdev);
+	kfree(p);
+}
+
+int p2pmem_provider_id(struct p2pmem_provider *p)
+{
+	return p->id;
+}
+
+void p2pmem_provider_publish(struct p2pmem_provider *p, bool publish)
+{
+	WRITE_ONCE(p->published, publish);
+}
+
+/* --- allocation -------------------------------------------------------------------------- */
+
+void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
+{
+	struct percpu_ref *ref;
+	void *ret = NULL;
+	long n, peak;
+
+	rcu_read_lock();
+	ret = (void *)gen_pool_alloc_owner(p->pool, size, (void **)&ref);
+	if (ret && unlikely(!percpu_ref_tryget_live_rcu(ref))) {
+		gen_pool_free(p->pool, (unsigned long)ret, size);
+		ret = NULL;
+	}
+	rcu_read_unlock();
+
+	if (!ret) {
+		atomic_long_inc(&p->alloc_failures);
+		return NULL;
+	}
+	n = atomic_long_inc_return(&p->allocations);
+	peak = atomic_long_read(&p->peak);
+	while (n > peak && !atomic_long_try_cmpxchg(&p->peak, &peak, n))
+		;
+	return ret;
+}
+
+void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
+{
+	struct percpu_ref *ref;
+
+	gen_pool_free_owner(p->pool, (unsigned long)addr, size, (void **)&ref);
+	atomic_long_dec(&p->allocations);
+	percpu_ref_put(ref);
+}
+
+u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr)
+{
+	return gen_pool_virt_to_phys(p->pool, (unsigned long)addr);
+}
+
+size_t p2pmem_provider_avail(struct p2pmem_provider *p)
+{
+	return gen_pool_avail(p->pool);
+}

@@ -1,0 +1,54 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A PCI driver for plain memory-BAR devices: it makes the whole BAR a published provider.
+//!
+//! ivshmem-plain (1af4:1110, BAR 2) is in the ID table; other devices can be bound with
+//! `new_id` (the driver data is then BAR 2) or `driver_override`.
+
+use kernel::{
+    device::Core,
+    pci,
+    prelude::*, //
+};
+
+use crate::provider::Provider;
+
+/// The driver.
+pub(crate) struct MemBarDriver;
+
+/// Per-device data: the provider, torn down at unbind.
+pub(crate) struct MemBarData {
+    _provider: Provider,
+}
+
+/// The BAR that holds the memory, as the ID table's driver data.
+type BarIndex = u32;
+
+kernel::pci_device_table!(
+    PCI_TABLE,
+    <MemBarDriver as pci::Driver>::IdInfo,
+    [(
+        pci::DeviceId::from_id(pci::Vendor::REDHAT_QUMRANET, 0x1110),
+        2
+    )]
+);
+
+impl pci::Driver for MemBarDriver {
+    type IdInfo = BarIndex;
+    type Data<'bound> = MemBarData;
+
+    const ID_TABLE: pci::IdTable<Self::IdInfo> = &PCI_TABLE;
+
+    fn probe<'bound>(
+        pdev: &'bound pci::Device<Core<'_>>,
+        info: Option<&'bound Self::IdInfo>,
+    ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        let bar = info.copied().unwrap_or(2);
+        pdev.enable_device_mem()?;
+        let provider = Provider::new(pdev, bar, 0, 0)?;
+        provider.publish();
+        Ok(MemBarData {
+            _provider: provider,
+        })
+    }
+}

@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! A p2pmem provider: a validated BAR range of a PCI function, mapped as ZONE_DEVICE pages and
+//! handed out from a pool, visible as `/sys/class/p2pmem/p2pmemN`.
+
+use kernel::{
+    pci,
+    prelude::*, //
+};
+
+use crate::{
+    display::Shown,
+    ffi::provider::{
+        bar_info,
+        compat_align,
+        range_is_ram,
+        ProviderMem, //
+    },
+    policy::provider_range,
+};
+
+/// A provider; its memory is unmapped when it is dropped, after every allocation is freed.
+pub(crate) struct Provider {
+    mem: ProviderMem,
+}
+
+impl Provider {
+    /// Makes `[offset, offset + size)` of BAR `bar` of `pdev` a provider (`size` 0: the rest of
+    /// the BAR). Refusals say why in one dmesg line naming the device.
+    pub(crate) fn new(pdev: &pci::Device, bar: u32, offset: u64, size: u64) -> Result<Self> {
+        if cfg!(CONFIG_PCI_P2PDMA) {
+            dev_err!(
+                pdev,
+                "p2pmem: this kernel has CONFIG_PCI_P2PDMA=y, whose in-tree P2PDMA owns P2P \
+                 pages; p2pmem provides P2P memory only on kernels without it\n"
+            );
+            return Err(EOPNOTSUPP);
+        }
+        let info = bar_info(pdev, bar).inspect_err(|_| {
+            dev_err!(pdev, "p2pmem: BAR {} is not a memory BAR\n", bar);
+        })?;
+        let range = provider_range::resolve(info.cpu_start, info.len, offset, size, compat_align())
+            .map_err(|e| {
+                dev_err!(pdev, "p2pmem: BAR {}: {}\n", bar, Shown(e));
+                EINVAL
+            })?;
+        let start = info.cpu_start + range.offset;
+        if range_is_ram(start, range.size) {
+            dev_err!(
+                pdev,
+                "p2pmem: BAR {} range at {:#x} overlaps System RAM\n",
+                bar,
+                start
+            );
+            return Err(EINVAL);
+        }
+        let mem = ProviderMem::new(pdev, bar, range.offset, range.size).inspect_err(|e| {
+            dev_err!(
+                pdev,
+                "p2pmem: cannot map BAR {} as P2P memory: {:?}\n",
+                bar,
+                e
+            );
+        })?;
+        dev_info!(
+            pdev,
+            "p2pmem{}: {} MiB of BAR {} at offset {:#x} (bus {:#x})\n",
+            mem.id(),
+            range.size >> 20,
+            bar,
+            range.offset,
+            info.bus_start + range.offset
+        );
+        Ok(Self { mem })
+    }
+
+    /// Offers the memory to consumers that look for any provider.
+    pub(crate) fn publish(&self) {
+        self.mem.publish(true);
+    }
+}
