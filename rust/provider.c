@@ -4,9 +4,11 @@
  * its pages, the allocation fast path and the class device with its attributes. The Rust side
  * (src/ffi/provider.rs) owns each provider and decides when it is created and destroyed.
  *
- * Lifetime: every allocation holds a reference on pgmap.ref. p2pmem_provider_destroy() removes
- * the class device, then memunmap_pages() kills the reference (new allocations fail) and waits
- * until every allocation has been freed, then the pool goes.
+ * Lifetime: the struct embeds its class device and is freed by the device's release, so a
+ * reference on the device (a consumer's) keeps the struct, never the memory. Every allocation
+ * holds a reference on pgmap.ref. p2pmem_provider_destroy() removes the class device, then
+ * memunmap_pages() kills that reference (new allocations fail) and waits until every
+ * allocation has been freed; then the pool is unpublished under RCU and destroyed.
  */
 
 #include <linux/device.h>
@@ -22,9 +24,9 @@
 #include "helpers.h"
 
 struct p2pmem_provider {
+	struct device dev;		/* the class device p2pmemN; its release frees this */
 	struct dev_pagemap pgmap;
-	struct gen_pool *pool;
-	struct device *dev;		/* the class device p2pmemN */
+	struct gen_pool __rcu *pool;	/* NULL once torn down */
 	struct pci_dev *pdev;
 	int id;
 	int bar;
@@ -52,8 +54,9 @@ static void p2pmem_folio_free(struct folio *folio)
 	struct p2pmem_provider *p = to_provider(page_pgmap(page));
 	struct percpu_ref *ref;
 
-	gen_pool_free_owner(p->pool, (unsigned long)page_to_virt(page), PAGE_SIZE,
-			    (void **)&ref);
+	/* A page is live, so the pagemap is, and so is the pool (destroyed after memunmap). */
+	gen_pool_free_owner(rcu_dereference_protected(p->pool, 1),
+			    (unsigned long)page_to_virt(page), PAGE_SIZE, (void **)&ref);
 	atomic_long_dec(&p->allocations);
 	percpu_ref_put(ref);
 }
@@ -74,8 +77,9 @@ static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
 }										\
 static DEVICE_ATTR_RO(name)
 
+/* Attributes are removed (and drained) before the pool is torn down. */
 P2PMEM_ATTR(size, "%llu", p->size);
-P2PMEM_ATTR(available, "%zu", gen_pool_avail(p->pool));
+P2PMEM_ATTR(available, "%zu", gen_pool_avail(rcu_dereference_protected(p->pool, 1)));
 P2PMEM_ATTR(published, "%d", READ_ONCE(p->published));
 P2PMEM_ATTR(bar, "%d", p->bar);
 P2PMEM_ATTR(offset, "%llu", p->offset);
@@ -125,11 +129,22 @@ bool p2pmem_range_is_ram(u64 start, u64 size)
 		REGION_DISJOINT;
 }
 
+static void p2pmem_provider_release(struct device *dev)
+{
+	struct p2pmem_provider *p = container_of(dev, struct p2pmem_provider, dev);
+
+	if (p->id >= 0)
+		ida_free(&p2pmem_ida, p->id);
+	pci_dev_put(p->pdev);
+	kfree(p);
+}
+
 struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct device *dev,
 					       int bar, u64 offset, u64 size, int *err)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
 	struct p2pmem_provider *p;
+	struct gen_pool *pool;
 	int node = dev_to_node(dev);
 	void *addr;
 
@@ -143,17 +158,26 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	p->offset = offset;
 	p->size = size;
 	p->bus_offset = pci_bus_address(pdev, bar) - pci_resource_start(pdev, bar);
+	device_initialize(&p->dev);
+	p->dev.class = class;
+	p->dev.parent = dev;
+	p->dev.groups = p2pmem_provider_groups;
+	p->dev.release = p2pmem_provider_release;
+	/* From here on, put_device() frees everything above. */
 
 	p->id = ida_alloc(&p2pmem_ida, GFP_KERNEL);
 	if (p->id < 0) {
 		*err = p->id;
 		goto err_put;
 	}
+	*err = dev_set_name(&p->dev, "p2pmem%d", p->id);
+	if (*err)
+		goto err_put;
 
-	p->pool = gen_pool_create(PAGE_SHIFT, node);
-	if (!p->pool) {
+	pool = gen_pool_create(PAGE_SHIFT, node);
+	if (!pool) {
 		*err = -ENOMEM;
-		goto err_ida;
+		goto err_put;
 	}
 
 	p->pgmap.range.start = pci_resource_start(pdev, bar) + offset;
@@ -169,41 +193,41 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	p->vaddr = addr;
 
 	/* Chunk "phys" is the bus address, so virt_to_bus is gen_pool_virt_to_phys. */
-	*err = gen_pool_add_owner(p->pool, (unsigned long)addr,
-				  pci_bus_address(pdev, bar) + offset, size, node, &p->pgmap.ref);
+	*err = gen_pool_add_owner(pool, (unsigned long)addr, pci_bus_address(pdev, bar) + offset,
+				  size, node, &p->pgmap.ref);
 	if (*err)
 		goto err_unmap;
+	rcu_assign_pointer(p->pool, pool);
 
-	p->dev = device_create_with_groups(class, dev, MKDEV(0, 0), p, p2pmem_provider_groups,
-					   "p2pmem%d", p->id);
-	if (IS_ERR(p->dev)) {
-		*err = PTR_ERR(p->dev);
-		goto err_unmap;
-	}
-	*err = 0;
+	*err = device_add(&p->dev);
+	if (*err)
+		goto err_unpublish;
 	return p;
 
+err_unpublish:
+	RCU_INIT_POINTER(p->pool, NULL);
+	synchronize_rcu();
 err_unmap:
 	memunmap_pages(&p->pgmap);
 err_pool:
-	gen_pool_destroy(p->pool);
-err_ida:
-	ida_free(&p2pmem_ida, p->id);
+	gen_pool_destroy(pool);
 err_put:
-	pci_dev_put(p->pdev);
-	kfree(p);
+	put_device(&p->dev);
 	return NULL;
 }
 
 void p2pmem_provider_destroy(struct p2pmem_provider *p)
 {
-	device_unregister(p->dev);
-	/* Kills pgmap.ref, then waits until every allocation has been freed. */
+	struct gen_pool *pool;
+
+	device_del(&p->dev);
+	/* Kills pgmap.ref (allocations fail from now on), then waits for every allocation. */
 	memunmap_pages(&p->pgmap);
-	gen_pool_destroy(p->pool);
-	ida_free(&p2pmem_ida, p->id);
-	pci_dev_put(p->pdev);
-	kfree(p);
+	pool = rcu_replace_pointer(p->pool, NULL, true);
+	/* Wait for allocators that saw the pool before the reference died. */
+	synchronize_rcu();
+	gen_pool_destroy(pool);
+	put_device(&p->dev);
 }
 
 int p2pmem_provider_id(struct p2pmem_provider *p)
@@ -221,14 +245,18 @@ void p2pmem_provider_publish(struct p2pmem_provider *p, bool publish)
 void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 {
 	struct percpu_ref *ref;
+	struct gen_pool *pool;
 	void *ret = NULL;
 	long n, peak;
 
 	rcu_read_lock();
-	ret = (void *)gen_pool_alloc_owner(p->pool, size, (void **)&ref);
-	if (ret && unlikely(!percpu_ref_tryget_live_rcu(ref))) {
-		gen_pool_free(p->pool, (unsigned long)ret, size);
-		ret = NULL;
+	pool = rcu_dereference(p->pool);
+	if (pool) {
+		ret = (void *)gen_pool_alloc_owner(pool, size, (void **)&ref);
+		if (ret && unlikely(!percpu_ref_tryget_live_rcu(ref))) {
+			gen_pool_free(pool, (unsigned long)ret, size);
+			ret = NULL;
+		}
 	}
 	rcu_read_unlock();
 
@@ -243,21 +271,31 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 	return ret;
 }
 
+/* The caller holds an allocation, hence a pagemap reference: the pool is alive. */
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 {
 	struct percpu_ref *ref;
 
-	gen_pool_free_owner(p->pool, (unsigned long)addr, size, (void **)&ref);
+	gen_pool_free_owner(rcu_dereference_protected(p->pool, 1), (unsigned long)addr, size,
+			    (void **)&ref);
 	atomic_long_dec(&p->allocations);
 	percpu_ref_put(ref);
 }
 
 u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr)
 {
-	return gen_pool_virt_to_phys(p->pool, (unsigned long)addr);
+	return gen_pool_virt_to_phys(rcu_dereference_protected(p->pool, 1), (unsigned long)addr);
 }
 
 size_t p2pmem_provider_avail(struct p2pmem_provider *p)
 {
-	return gen_pool_avail(p->pool);
+	struct gen_pool *pool;
+	size_t avail = 0;
+
+	rcu_read_lock();
+	pool = rcu_dereference(p->pool);
+	if (pool)
+		avail = gen_pool_avail(pool);
+	rcu_read_unlock();
+	return avail;
 }
