@@ -65,13 +65,18 @@ static const struct dev_pagemap_ops p2pmem_pgmap_ops = {
 	.folio_free = p2pmem_folio_free,
 };
 
+static struct p2pmem_provider *to_p2pmem_provider(struct device *dev)
+{
+	return container_of(dev, struct p2pmem_provider, dev);
+}
+
 /* --- class device attributes ------------------------------------------------------------- */
 
 #define P2PMEM_ATTR(name, fmt, expr)						\
 static ssize_t name##_show(struct device *dev, struct device_attribute *attr,	\
 			   char *buf)						\
 {										\
-	struct p2pmem_provider *p = dev_get_drvdata(dev);			\
+	struct p2pmem_provider *p = to_p2pmem_provider(dev);			\
 										\
 	return sysfs_emit(buf, fmt "\n", expr);					\
 }										\
