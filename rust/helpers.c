@@ -36,8 +36,30 @@ static ssize_t host_bridge_allow_store(const struct class *class,
 }
 static CLASS_ATTR_RW(host_bridge_allow);
 
+static ssize_t wrap_show(const struct class *class, const struct class_attribute *attr,
+			 char *buf)
+{
+	return p2pmem_wrap_show(buf);
+}
+
+static ssize_t wrap_store(const struct class *class, const struct class_attribute *attr,
+			  const char *buf, size_t count)
+{
+	return p2pmem_wrap_store(buf, count);
+}
+static CLASS_ATTR_RW(wrap);
+
+static ssize_t unwrap_store(const struct class *class, const struct class_attribute *attr,
+			    const char *buf, size_t count)
+{
+	return p2pmem_unwrap_store(buf, count);
+}
+static CLASS_ATTR_WO(unwrap);
+
 static struct attribute *p2pmem_class_attrs[] = {
 	&class_attr_host_bridge_allow.attr,
+	&class_attr_wrap.attr,
+	&class_attr_unwrap.attr,
 	NULL,
 };
 ATTRIBUTE_GROUPS(p2pmem_class);
@@ -114,6 +136,19 @@ struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn)
 	struct pci_dev *pdev = pci_get_domain_bus_and_slot(domain, bus, devfn);
 
 	return pdev ? &pdev->dev : NULL;
+}
+
+/* Copies the name of the driver bound to a PCI function; false if none is bound. */
+bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len)
+{
+	bool bound;
+
+	device_lock(dev);
+	bound = dev->driver;
+	if (bound)
+		strscpy(buf, dev->driver->name, len);
+	device_unlock(dev);
+	return bound;
 }
 
 void p2pmem_pci_put(struct device *dev)

@@ -45,6 +45,9 @@ const struct class *p2pmem_class_get(void);
 /* Implemented in Rust (src/ffi/class.rs), called by the class attribute. */
 ssize_t p2pmem_host_bridge_allow_show(char *buf);
 ssize_t p2pmem_host_bridge_allow_store(const char *buf, size_t count);
+ssize_t p2pmem_wrap_show(char *buf);
+ssize_t p2pmem_wrap_store(const char *buf, size_t count);
+ssize_t p2pmem_unwrap_store(const char *buf, size_t count);
 
 void p2pmem_class_unregister(void);
 bool p2pmem_class_registered(void);
@@ -52,6 +55,7 @@ bool p2pmem_class_registered(void);
 struct device *p2pmem_pci_upstream_bridge(struct device *dev);
 void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info);
 struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn);
+bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len);
 void p2pmem_pci_put(struct device *dev);
 void p2pmem_cpu_info(struct p2pmem_cpu_info *info);
 

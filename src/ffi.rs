@@ -12,6 +12,7 @@ pub(crate) mod class;
 pub(crate) mod genpool;
 pub(crate) mod pci;
 pub(crate) mod provider;
+pub(crate) mod registry;
 
 /// Bindings generated from `rust/bindings.h`: genalloc and the module's C glue.
 ///

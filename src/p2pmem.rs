@@ -21,6 +21,8 @@ mod membar;
 pub mod policy;
 mod provider;
 mod query;
+mod registry;
+mod wrap;
 
 #[cfg(P2PMEM_KUNIT)]
 #[path = "../tests/kunit.rs"]
@@ -39,6 +41,8 @@ struct P2pmemModule {
     /// The memory-BAR driver; dropped first, so its providers go before the class.
     #[pin]
     _membar: driver::Registration<pci::Adapter<membar::MemBarDriver>>,
+    /// Tears down every wrapped provider, before the class goes.
+    _registry: registry::RegistryGuard,
     /// `/sys/kernel/debug/p2pmem/query`.
     _query: query::QueryFile,
     /// Keeps `/sys/class/p2pmem` registered while the module is loaded.
@@ -48,6 +52,7 @@ struct P2pmemModule {
 impl kernel::InPlaceModule for P2pmemModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            _registry: registry::RegistryGuard::new(),
             _class: {
                 if let Some(param) = ffi::class::param_host_bridge_allow() {
                     let param = param.to_str().map_err(|_| EINVAL)?;

@@ -10,18 +10,25 @@ use kernel::{
 
 use crate::{
     display::Shown,
+    ffi::pci::PciFn,
     ffi::provider::{
         bar_info,
         compat_align,
         range_is_ram,
         ProviderMem, //
     },
-    policy::provider_range,
+    policy::{
+        provider_range,
+        topology::PciFunction, //
+    },
+    registry::RangeClaim,
 };
 
-/// A provider; its memory is unmapped when it is dropped, after every allocation is freed.
+/// A provider; its memory is unmapped when it is dropped, after every allocation is freed,
+/// and only then is its range free for another provider.
 pub(crate) struct Provider {
     mem: ProviderMem,
+    _claim: RangeClaim,
 }
 
 impl Provider {
@@ -54,6 +61,7 @@ impl Provider {
             );
             return Err(EINVAL);
         }
+        let claim = RangeClaim::new(start, range.size, PciFn::new(pdev).addr(), bar)?;
         let mem = ProviderMem::new(pdev, bar, range.offset, range.size).inspect_err(|e| {
             dev_err!(
                 pdev,
@@ -71,7 +79,12 @@ impl Provider {
             range.offset,
             info.bus_start + range.offset
         );
-        Ok(Self { mem })
+        Ok(Self { mem, _claim: claim })
+    }
+
+    /// The N of `p2pmemN`.
+    pub(crate) fn id(&self) -> i32 {
+        self.mem.id()
     }
 
     /// Offers the memory to consumers that look for any provider.

@@ -17,6 +17,7 @@ pub mod selection;
 pub mod synthetic;
 pub mod topology;
 pub mod verdict;
+pub mod wrap;
 
 #[cfg(test)]
 mod tests;

@@ -60,7 +60,7 @@ pub(crate) fn param_host_bridge_allow() -> Option<&'static CStr> {
 }
 
 /// A `core::fmt::Write` into a byte buffer that fails, instead of truncating, when full.
-struct SliceWriter<'a> {
+pub(crate) struct SliceWriter<'a> {
     buf: &'a mut [u8],
     len: usize,
 }
@@ -77,6 +77,43 @@ impl core::fmt::Write for SliceWriter<'_> {
     }
 }
 
+/// Runs a class attribute's `show` into the sysfs buffer.
+///
+/// # Safety
+///
+/// `buf` is the `PAGE_SIZE` buffer sysfs passes to `show`.
+unsafe fn show_into(
+    buf: *mut c_char,
+    show: fn(&mut SliceWriter<'_>) -> core::fmt::Result,
+) -> isize {
+    // SAFETY: sysfs hands `show` a writable buffer of `PAGE_SIZE` bytes (caller's contract).
+    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
+    let mut w = SliceWriter { buf, len: 0 };
+    match show(&mut w) {
+        // CAST: at most `PAGE_SIZE`.
+        Ok(()) => w.len as isize,
+        Err(_) => ENOSPC.to_errno() as isize,
+    }
+}
+
+/// Runs a class attribute's `store` on the bytes sysfs passed.
+///
+/// # Safety
+///
+/// `buf` points to `count` readable bytes, as sysfs passes to `store`.
+unsafe fn store_from(buf: *const c_char, count: usize, store: fn(&str) -> Result) -> isize {
+    // SAFETY: sysfs hands `store` `count` readable bytes (caller's contract).
+    let bytes = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
+    match core::str::from_utf8(bytes)
+        .map_err(|_| EINVAL)
+        .and_then(store)
+    {
+        // CAST: sysfs writes are at most `PAGE_SIZE` bytes.
+        Ok(()) => count as isize,
+        Err(e) => e.to_errno() as isize,
+    }
+}
+
 /// `show` of `/sys/class/p2pmem/host_bridge_allow` (called from `rust/helpers.c`).
 ///
 /// # Safety
@@ -84,14 +121,8 @@ impl core::fmt::Write for SliceWriter<'_> {
 /// `buf` is the `PAGE_SIZE` buffer sysfs passes to `show`.
 #[no_mangle]
 unsafe extern "C" fn p2pmem_host_bridge_allow_show(buf: *mut c_char) -> isize {
-    // SAFETY: sysfs hands `show` a writable buffer of `PAGE_SIZE` bytes.
-    let buf = unsafe { core::slice::from_raw_parts_mut(buf.cast::<u8>(), PAGE_SIZE) };
-    let mut w = SliceWriter { buf, len: 0 };
-    match crate::host_bridge::show(&mut w) {
-        // CAST: at most `PAGE_SIZE`.
-        Ok(()) => w.len as isize,
-        Err(_) => ENOSPC.to_errno() as isize,
-    }
+    // SAFETY: forwarded contract.
+    unsafe { show_into(buf, |w| crate::host_bridge::show(w)) }
 }
 
 /// `store` of `/sys/class/p2pmem/host_bridge_allow` (called from `rust/helpers.c`).
@@ -101,23 +132,59 @@ unsafe extern "C" fn p2pmem_host_bridge_allow_show(buf: *mut c_char) -> isize {
 /// `buf` points to `count` readable bytes, as sysfs passes to `store`.
 #[no_mangle]
 unsafe extern "C" fn p2pmem_host_bridge_allow_store(buf: *const c_char, count: usize) -> isize {
-    // SAFETY: sysfs hands `store` `count` readable bytes.
-    let bytes = unsafe { core::slice::from_raw_parts(buf.cast::<u8>(), count) };
-    let r = core::str::from_utf8(bytes)
-        .map_err(|_| EINVAL)
-        .and_then(crate::host_bridge::apply);
-    match r {
-        // CAST: sysfs writes are at most `PAGE_SIZE` bytes.
-        Ok(()) => count as isize,
-        Err(e) => e.to_errno() as isize,
-    }
+    // SAFETY: forwarded contract.
+    unsafe { store_from(buf, count, crate::host_bridge::apply) }
+}
+
+/// `show` of `/sys/class/p2pmem/wrap` (called from `rust/helpers.c`).
+///
+/// # Safety
+///
+/// `buf` is the `PAGE_SIZE` buffer sysfs passes to `show`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_wrap_show(buf: *mut c_char) -> isize {
+    // SAFETY: forwarded contract.
+    unsafe { show_into(buf, |w| crate::wrap::show(w)) }
+}
+
+/// `store` of `/sys/class/p2pmem/wrap` (called from `rust/helpers.c`).
+///
+/// # Safety
+///
+/// `buf` points to `count` readable bytes, as sysfs passes to `store`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_wrap_store(buf: *const c_char, count: usize) -> isize {
+    // SAFETY: forwarded contract.
+    unsafe { store_from(buf, count, crate::wrap::wrap) }
+}
+
+/// `store` of `/sys/class/p2pmem/unwrap` (called from `rust/helpers.c`).
+///
+/// # Safety
+///
+/// `buf` points to `count` readable bytes, as sysfs passes to `store`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_unwrap_store(buf: *const c_char, count: usize) -> isize {
+    // SAFETY: forwarded contract.
+    unsafe { store_from(buf, count, crate::wrap::unwrap) }
 }
 
 // The Rust definitions above must match the prototypes C calls (`rust/helpers.h`).
+type Show = unsafe extern "C" fn(*mut c_char) -> isize;
+type Store = unsafe extern "C" fn(*const c_char, usize) -> isize;
 const _: () = {
-    let _: unsafe extern "C" fn(*mut c_char) -> isize = bindings::p2pmem_host_bridge_allow_show;
-    let _: unsafe extern "C" fn(*mut c_char) -> isize = p2pmem_host_bridge_allow_show;
-    let _: unsafe extern "C" fn(*const c_char, usize) -> isize =
-        bindings::p2pmem_host_bridge_allow_store;
-    let _: unsafe extern "C" fn(*const c_char, usize) -> isize = p2pmem_host_bridge_allow_store;
+    let _: [Show; 4] = [
+        bindings::p2pmem_host_bridge_allow_show,
+        p2pmem_host_bridge_allow_show,
+        bindings::p2pmem_wrap_show,
+        p2pmem_wrap_show,
+    ];
+    let _: [Store; 6] = [
+        bindings::p2pmem_host_bridge_allow_store,
+        p2pmem_host_bridge_allow_store,
+        bindings::p2pmem_wrap_store,
+        p2pmem_wrap_store,
+        bindings::p2pmem_unwrap_store,
+        p2pmem_unwrap_store,
+    ];
 };

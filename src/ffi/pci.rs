@@ -154,3 +154,16 @@ pub(crate) fn boot_cpu() -> Cpu {
         family: info.family,
     }
 }
+
+/// The name of the driver bound to `pdev`, copied into `buf`; `None` when no driver is bound.
+/// (A snapshot: the binding can change right after.)
+pub(crate) fn driver_name<'b>(pdev: &pci::Device, buf: &'b mut [u8; 32]) -> Option<&'b str> {
+    // SAFETY: `raw(pdev)` is a live device; `buf` is writable for its length.
+    let bound =
+        unsafe { bindings::p2pmem_pci_driver_name(raw(pdev), buf.as_mut_ptr().cast(), buf.len()) };
+    if !bound {
+        return None;
+    }
+    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
+    Some(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
+}

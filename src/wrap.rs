@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! `/sys/class/p2pmem/wrap` and `unwrap`: providers made at run time from a PCI address.
+//!
+//! Allowed on functions bound to no driver or to the module's own memory-BAR driver; a
+//! function bound to another driver needs `force`, and is logged loudly, since that driver may
+//! use the BAR. Reading `wrap` lists the wraps as `ADDRESS BAR p2pmemN`.
+
+use core::fmt::{
+    self,
+    Write, //
+};
+
+use kernel::prelude::*;
+
+use crate::{
+    display::Shown,
+    ffi::{
+        pci,
+        registry, //
+    },
+    policy::wrap::{
+        parse_unwrap,
+        parse_wrap, //
+    },
+    provider::Provider,
+    registry::Wrap,
+};
+
+/// Name of the module's memory-BAR driver, whose devices may be wrapped without `force`.
+pub(crate) const MEMBAR_DRIVER: &str = "p2pmem_membar";
+
+/// Handles a write to `wrap`.
+pub(crate) fn wrap(s: &str) -> Result {
+    let req = parse_wrap(s).map_err(|e| {
+        pr_err!(
+            "wrap: {}; expected ADDRESS BAR [SIZE [OFFSET]] [force]\n",
+            Shown(e)
+        );
+        EINVAL
+    })?;
+    let pdev = pci::get(req.addr).ok_or_else(|| {
+        pr_err!("wrap: no PCI function {}\n", req.addr);
+        ENODEV
+    })?;
+    let mut name = [0u8; 32];
+    match pci::driver_name(&pdev, &mut name) {
+        None => {}
+        Some(d) if d == MEMBAR_DRIVER => {}
+        Some(d) if req.force => dev_warn!(
+            pdev,
+            "p2pmem: wrapping BAR {} although driver {} is bound and may use it (force)\n",
+            req.bar,
+            d
+        ),
+        Some(d) => {
+            dev_err!(
+                pdev,
+                "p2pmem: bound to driver {}, which may use BAR {}; unbind it or add 'force'\n",
+                d,
+                req.bar
+            );
+            return Err(EBUSY);
+        }
+    }
+    let mut wraps = registry::wraps()?;
+    let provider = Provider::new(&pdev, req.bar.into(), req.offset, req.size)?;
+    provider.publish();
+    wraps.0.push(
+        Wrap {
+            addr: req.addr,
+            bar: req.bar,
+            provider,
+        },
+        GFP_KERNEL,
+    )?;
+    Ok(())
+}
+
+/// Handles a write to `unwrap`.
+pub(crate) fn unwrap(s: &str) -> Result {
+    let req = parse_unwrap(s).map_err(|e| {
+        pr_err!("unwrap: {}; expected ADDRESS [BAR]\n", Shown(e));
+        EINVAL
+    })?;
+    let matches = |w: &Wrap| w.addr == req.addr && req.bar.is_none_or(|b| b == w.bar);
+    let mut removed = KVec::new();
+    {
+        let mut wraps = registry::wraps()?;
+        while let Some(i) = wraps.0.iter().position(matches) {
+            removed.push(wraps.0.remove(i)?, GFP_KERNEL)?;
+        }
+    }
+    if removed.is_empty() {
+        pr_err!(
+            "unwrap: {} has no wrapped BAR{}\n",
+            req.addr,
+            Shown(BarSuffix(req.bar))
+        );
+        return Err(ENOENT);
+    }
+    // Dropped outside the lock: teardown waits until every allocation is freed.
+    drop(removed);
+    Ok(())
+}
+
+struct BarSuffix(Option<u8>);
+
+impl fmt::Display for BarSuffix {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.0 {
+            Some(b) => write!(f, " {b}"),
+            None => Ok(()),
+        }
+    }
+}
+
+/// Lists the wraps for a read of `wrap`.
+pub(crate) fn show(w: &mut impl Write) -> fmt::Result {
+    let Ok(wraps) = registry::wraps() else {
+        return Ok(());
+    };
+    for x in wraps.0.iter() {
+        writeln!(w, "{} {} p2pmem{}", x.addr, x.bar, x.provider.id())?;
+    }
+    Ok(())
+}
