@@ -138,6 +138,36 @@ struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn)
 	return pdev ? &pdev->dev : NULL;
 }
 
+static int p2pmem_pci_notify(struct notifier_block *nb, unsigned long action, void *data)
+{
+	switch (action) {
+	case BUS_NOTIFY_DEL_DEVICE:
+		p2pmem_pci_event(data, 0);
+		break;
+	case BUS_NOTIFY_BIND_DRIVER:
+		p2pmem_pci_event(data, 1);
+		break;
+	case BUS_NOTIFY_UNBIND_DRIVER:
+		p2pmem_pci_event(data, 2);
+		break;
+	}
+	return NOTIFY_DONE;
+}
+
+static struct notifier_block p2pmem_pci_nb = {
+	.notifier_call = p2pmem_pci_notify,
+};
+
+int p2pmem_pci_notifier_register(void)
+{
+	return bus_register_notifier(&pci_bus_type, &p2pmem_pci_nb);
+}
+
+void p2pmem_pci_notifier_unregister(void)
+{
+	bus_unregister_notifier(&pci_bus_type, &p2pmem_pci_nb);
+}
+
 /* Copies the name of the driver bound to a PCI function; false if none is bound. */
 bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len)
 {

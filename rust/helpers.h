@@ -48,6 +48,11 @@ ssize_t p2pmem_host_bridge_allow_store(const char *buf, size_t count);
 ssize_t p2pmem_wrap_show(char *buf);
 ssize_t p2pmem_wrap_store(const char *buf, size_t count);
 ssize_t p2pmem_unwrap_store(const char *buf, size_t count);
+/* what: 0 removed, 1 a driver is binding, 2 the driver is unbinding */
+void p2pmem_pci_event(struct device *dev, int what);
+
+int p2pmem_pci_notifier_register(void);
+void p2pmem_pci_notifier_unregister(void);
 
 void p2pmem_class_unregister(void);
 bool p2pmem_class_registered(void);

@@ -10,6 +10,7 @@ pub(crate) mod class;
 // Providers build their pools on it; until they land only the KUnit suites use it.
 #[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
 pub(crate) mod genpool;
+pub(crate) mod notifier;
 pub(crate) mod pci;
 pub(crate) mod provider;
 pub(crate) mod registry;

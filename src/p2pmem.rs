@@ -41,6 +41,8 @@ struct P2pmemModule {
     /// The memory-BAR driver; dropped first, so its providers go before the class.
     #[pin]
     _membar: driver::Registration<pci::Adapter<membar::MemBarDriver>>,
+    /// Tears down the wraps of functions that are removed or change driver.
+    _notifier: ffi::notifier::PciNotifier,
     /// Tears down every wrapped provider, before the class goes.
     _registry: registry::RegistryGuard,
     /// `/sys/kernel/debug/p2pmem/query`.
@@ -69,6 +71,7 @@ impl kernel::InPlaceModule for P2pmemModule {
                 class
             },
             _query: query::QueryFile::new()?,
+            _notifier: ffi::notifier::PciNotifier::new()?,
             _membar <- driver::Registration::new(c"p2pmem_membar", module),
         })
     }

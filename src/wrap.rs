@@ -4,7 +4,8 @@
 //!
 //! Allowed on functions bound to no driver or to the module's own memory-BAR driver; a
 //! function bound to another driver needs `force`, and is logged loudly, since that driver may
-//! use the BAR. Reading `wrap` lists the wraps as `ADDRESS BAR p2pmemN`.
+//! use the BAR. Reading `wrap` lists the wraps as `ADDRESS BAR p2pmemN`. A wrap lasts while its
+//! function keeps the binding it was made under: removal, bind or unbind tears it down.
 
 use core::fmt::{
     self,
@@ -16,12 +17,16 @@ use kernel::prelude::*;
 use crate::{
     display::Shown,
     ffi::{
+        notifier::PciEvent,
         pci,
         registry, //
     },
-    policy::wrap::{
-        parse_unwrap,
-        parse_wrap, //
+    policy::{
+        pci_addr::PciAddr,
+        wrap::{
+            parse_unwrap,
+            parse_wrap, //
+        },
     },
     provider::Provider,
     registry::Wrap,
@@ -124,4 +129,31 @@ pub(crate) fn show(w: &mut impl Write) -> fmt::Result {
         writeln!(w, "{} {} p2pmem{}", x.addr, x.bar, x.provider.id())?;
     }
     Ok(())
+}
+
+/// Tears down the wraps of `addr`, which is about to be removed or to change driver.
+pub(crate) fn device_event(addr: PciAddr, event: PciEvent) {
+    let mut removed = KVec::new();
+    if let Ok(mut wraps) = registry::wraps() {
+        while let Some(i) = wraps.0.iter().position(|w| w.addr == addr) {
+            let Ok(w) = wraps.0.remove(i) else { break };
+            // On allocation failure the wrap is dropped here, under the lock: still torn down.
+            let _ = removed.push(w, GFP_KERNEL);
+        }
+    }
+    let why = match event {
+        PciEvent::Removed => "is being removed",
+        PciEvent::Binding => "is getting a driver",
+        PciEvent::Unbinding => "is losing its driver",
+    };
+    for w in removed.iter() {
+        pr_info!(
+            "{} {}: unwrapping BAR {} (p2pmem{})\n",
+            addr,
+            why,
+            w.bar,
+            w.provider.id()
+        );
+    }
+    drop(removed);
 }
