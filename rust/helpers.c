@@ -168,6 +168,22 @@ void p2pmem_pci_notifier_unregister(void)
 	bus_unregister_notifier(&pci_bus_type, &p2pmem_pci_nb);
 }
 
+struct device *p2pmem_pci_dev_device(struct pci_dev *pdev)
+{
+	return &pdev->dev;
+}
+
+/*
+ * The nearest PCI function at or above @dev (as find_parent_pci_dev() in p2pdma.c), or NULL.
+ * No reference is taken: @dev holds its parents.
+ */
+struct device *p2pmem_pci_parent_of(struct device *dev)
+{
+	while (dev && !dev_is_pci(dev))
+		dev = dev->parent;
+	return dev;
+}
+
 /* Copies the name of the driver bound to a PCI function; false if none is bound. */
 bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len)
 {

@@ -10,6 +10,7 @@
 
 struct device;
 struct gen_pool;
+struct pci_dev;
 
 /* What the P2P policy needs of a PCI function (see src/ffi/pci.rs). */
 struct p2pmem_pci_info {
@@ -61,6 +62,8 @@ struct device *p2pmem_pci_upstream_bridge(struct device *dev);
 void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info);
 struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn);
 bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len);
+struct device *p2pmem_pci_dev_device(struct pci_dev *pdev);
+struct device *p2pmem_pci_parent_of(struct device *dev);
 void p2pmem_pci_put(struct device *dev);
 void p2pmem_cpu_info(struct p2pmem_cpu_info *info);
 

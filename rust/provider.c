@@ -18,6 +18,7 @@
 #include <linux/memremap.h>
 #include <linux/mm.h>
 #include <linux/pci.h>
+#include <linux/p2pmem.h>
 #include <linux/percpu-refcount.h>
 #include <linux/slab.h>
 
@@ -304,3 +305,45 @@ size_t p2pmem_provider_avail(struct p2pmem_provider *p)
 	rcu_read_unlock();
 	return avail;
 }
+
+/* --- the exported C API (include/linux/p2pmem.h) ----------------------------------------- */
+
+static int p2pmem_match_parent(struct device *dev, const void *parent)
+{
+	return dev->parent == parent;
+}
+
+struct p2pmem_provider *p2pmem_provider_get(struct pci_dev *pdev)
+{
+	const struct class *class = p2pmem_class_get();
+	struct device *dev;
+
+	dev = class_find_device(class, NULL, &pdev->dev, p2pmem_match_parent);
+	return dev ? to_p2pmem_provider(dev) : NULL;
+}
+EXPORT_SYMBOL_GPL(p2pmem_provider_get);
+
+void p2pmem_provider_put(struct p2pmem_provider *p)
+{
+	if (p)
+		put_device(&p->dev);
+}
+EXPORT_SYMBOL_GPL(p2pmem_provider_put);
+
+void *p2pmem_alloc(struct p2pmem_provider *p, size_t size)
+{
+	return size ? p2pmem_provider_alloc(p, size) : NULL;
+}
+EXPORT_SYMBOL_GPL(p2pmem_alloc);
+
+void p2pmem_free(struct p2pmem_provider *p, void *addr, size_t size)
+{
+	p2pmem_provider_free(p, addr, size);
+}
+EXPORT_SYMBOL_GPL(p2pmem_free);
+
+u64 p2pmem_virt_to_bus(struct p2pmem_provider *p, void *addr)
+{
+	return p2pmem_provider_virt_to_bus(p, addr);
+}
+EXPORT_SYMBOL_GPL(p2pmem_virt_to_bus);

@@ -7,7 +7,9 @@
 //! rest of the module builds on.
 
 pub(crate) mod class;
-// Providers build their pools on it; until they land only the KUnit suites use it.
+pub(crate) mod exports;
+// The C provider (rust/provider.c) uses genalloc directly; this safe wrapper is for a Rust-side
+// allocator front end (per-CPU caches, size classes) and is exercised by KUnit until then.
 #[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
 pub(crate) mod genpool;
 pub(crate) mod notifier;

@@ -1,0 +1,28 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm: --topology switch
+# The exported C API, from a C module built against p2pmem.ko's Module.symvers
+# (tests/consumer): provider lookup, allocation, bus addresses, exhaustion, distance_many.
+. "$(dirname "$0")/lib.sh"
+
+[ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no consumer module (vm-run --kunit builds it)"
+shm=$(fn_of 1af4:1110) cmb=$(nvme_cmb) edu=$(fn_of 1234:11e8)
+p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+
+insmod "$P2PMEM_CONSUMER_KO" provider="$shm" bar=2 clients="$cmb,$edu" expect_distance=8 ||
+	{ dmesg | grep p2pmem_consumer >&2; fail "the consumer's checks failed"; }
+expect_eq "consumer failures" 0 "$(dmesg | sed -n 's/.*p2pmem_consumer: \([0-9]*\) failures/\1/p' | tail -n 1)"
+expect_eq "checks passed" 17 "$(dmesg | grep -c 'p2pmem_consumer: ok')"
+expect_eq "p2pmem users while the consumer is loaded" 1 "$(cat /sys/module/p2pmem/refcnt)"
+rmmod p2pmem_consumer || fail "rmmod p2pmem_consumer failed"
+expect_eq "p2pmem users after" 0 "$(cat /sys/module/p2pmem/refcnt)"
+
+# The provider's counters saw it: everything freed, one allocation at a time, one refusal.
+expect_eq "allocations" 0 "$(cat "/sys/class/p2pmem/$p/allocations")"
+expect_eq "peak" 1 "$(cat "/sys/class/p2pmem/$p/peak")"
+expect_eq "alloc_failures" 1 "$(cat "/sys/class/p2pmem/$p/alloc_failures")"
+expect_eq "available" $((64 << 20)) "$(cat "/sys/class/p2pmem/$p/available")"
+
+# A function that provides nothing has no provider: the load fails cleanly.
+insmod "$P2PMEM_CONSUMER_KO" provider="$edu" 2>/dev/null && fail "consumer loaded without a provider"
+dmesg | grep -q "p2pmem_consumer: FAIL provider_get" || fail "no provider_get failure line"
+true
