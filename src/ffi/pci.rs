@@ -31,7 +31,7 @@ use crate::policy::{
 };
 
 /// The raw `struct device` of a PCI function.
-fn raw(dev: &pci::Device) -> *mut kbindings::device {
+pub(super) fn raw(dev: &pci::Device) -> *mut kbindings::device {
     let dev: &device::Device = dev.as_ref();
     // CAST: `device::Device` is a transparent wrapper of `struct device`.
     core::ptr::from_ref(dev)

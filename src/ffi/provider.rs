@@ -9,8 +9,6 @@ use core::{
 };
 
 use kernel::{
-    bindings as kbindings,
-    device,
     error::{
         to_result,
         Error, //
@@ -19,16 +17,10 @@ use kernel::{
     prelude::*, //
 };
 
-use super::bindings;
-
-/// The raw `struct device` of a PCI function.
-fn raw(dev: &pci::Device) -> *mut kbindings::device {
-    let dev: &device::Device = dev.as_ref();
-    // CAST: `device::Device` is a transparent wrapper of `struct device`.
-    core::ptr::from_ref(dev)
-        .cast::<kbindings::device>()
-        .cast_mut()
-}
+use super::{
+    bindings,
+    pci::raw, //
+};
 
 /// Where a memory BAR sits for the CPU and on the bus.
 pub(crate) struct BarInfo {
