@@ -48,9 +48,7 @@ fmt:
 		$$(git ls-files -co --exclude-standard '*.rs')
 
 checkpatch:
-	@ksrc=$$(scripts/fetch-kernel) && "$$ksrc/scripts/checkpatch.pl" --no-tree --strict \
-		--ignore FILE_PATH_CHANGES \
-		-f $$(git ls-files -co --exclude-standard '*.c' '*.h')
+	@scripts/checkpatch
 
 clean:
 	@if [ -n "$(KDIR)" ]; then $(MAKE) -C "$(KDIR)" M=$(CURDIR) clean; fi

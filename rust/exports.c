@@ -1,12 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exports of the C API functions that are implemented in Rust (src/ffi/exports.rs). Including
- * the public header makes the compiler check each Rust definition's C prototype.
+ * Exports of the C API functions that are implemented in Rust (src/ffi/exports.rs). Each is
+ * declared with the type of its prototype in <linux/p2pmem.h>, so the compiler checks that the
+ * header and the symbol agree. (scripts/checkpatch allows these externs in this file only.)
  */
 
 #include <linux/export.h>
 #include <linux/p2pmem.h>
 
-/* Defined in Rust; the declaration comes from <linux/p2pmem.h>. */
+extern typeof(p2pmem_add_resource) p2pmem_add_resource;
+EXPORT_SYMBOL_GPL(p2pmem_add_resource);
+
 extern typeof(p2pmem_distance_many) p2pmem_distance_many;
 EXPORT_SYMBOL_GPL(p2pmem_distance_many);

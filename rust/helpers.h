@@ -85,5 +85,8 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size);
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size);
 u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr);
 size_t p2pmem_provider_avail(struct p2pmem_provider *p);
+/* Drops a Rust Provider when the device's driver unbinds (or at once, on error). */
+int p2pmem_devm_add_provider(struct device *dev, void *provider);
+void p2pmem_provider_drop(void *provider);
 
 #endif /* P2PMEM_RUST_HELPERS_H */

@@ -347,3 +347,26 @@ u64 p2pmem_virt_to_bus(struct p2pmem_provider *p, void *addr)
 	return p2pmem_provider_virt_to_bus(p, addr);
 }
 EXPORT_SYMBOL_GPL(p2pmem_virt_to_bus);
+
+void p2pmem_publish(struct pci_dev *pdev, bool publish)
+{
+	struct class_dev_iter iter;
+	struct device *dev;
+
+	class_dev_iter_init(&iter, p2pmem_class_get(), NULL, NULL);
+	while ((dev = class_dev_iter_next(&iter)))
+		if (dev->parent == &pdev->dev)
+			p2pmem_provider_publish(to_p2pmem_provider(dev), publish);
+	class_dev_iter_exit(&iter);
+}
+EXPORT_SYMBOL_GPL(p2pmem_publish);
+
+static void p2pmem_devm_release(void *provider)
+{
+	p2pmem_provider_drop(provider);
+}
+
+int p2pmem_devm_add_provider(struct device *dev, void *provider)
+{
+	return devm_add_action_or_reset(dev, p2pmem_devm_release, provider);
+}

@@ -18,6 +18,29 @@ struct pci_dev;
 struct p2pmem_provider;
 
 /**
+ * p2pmem_add_resource() - make a BAR range of the caller's device a provider
+ * @pdev: a PCI function bound to the calling driver
+ * @bar: a memory BAR of @pdev
+ * @size: bytes to provide; 0 is the rest of the BAR
+ * @offset: offset inside the BAR
+ *
+ * The range must be aligned to memremap_compat_align() (2 MiB on x86) at both ends and must
+ * not overlap another provider. The provider is device-managed: it goes away when the driver
+ * unbinds, once every allocation from it is freed. It is not published (see p2pmem_publish()).
+ *
+ * Context: process context (probe).
+ * Return: 0, or a negative errno (logged with the device name and the reason).
+ */
+int p2pmem_add_resource(struct pci_dev *pdev, int bar, size_t size, u64 offset);
+
+/**
+ * p2pmem_publish() - offer (or stop offering) a device's providers to consumers
+ * @pdev: the PCI function
+ * @publish: true to offer its providers to consumers that look for any provider
+ */
+void p2pmem_publish(struct pci_dev *pdev, bool publish);
+
+/**
  * p2pmem_provider_get() - find a provider of a PCI function's memory
  * @pdev: the PCI function whose BAR memory is wanted
  *

@@ -6,7 +6,11 @@
 use kernel::{
     bindings as kbindings,
     device,
-    ffi::c_int,
+    error::to_result,
+    ffi::{
+        c_int,
+        c_void, //
+    },
     pci,
     prelude::*, //
 };
@@ -22,6 +26,7 @@ use crate::{
         topology::PciFunction,
         verdict::verdict, //
     },
+    provider::Provider,
 };
 
 /// `p2pmem_distance_many()`: see its kernel-doc in `include/linux/p2pmem.h`.
@@ -39,12 +44,11 @@ unsafe extern "C" fn p2pmem_distance_many(
     let Ok(n) = usize::try_from(num_clients) else {
         return -1;
     };
-    if provider.is_null() || (clients.is_null() && n > 0) {
+    if clients.is_null() && n > 0 {
         return -1;
     }
     // SAFETY: `provider` is a live `pci_dev` (caller's contract).
-    let pdev = unsafe { device::Device::from_raw(bindings::p2pmem_pci_dev_device(provider)) };
-    let Ok(pdev) = <&pci::Device>::try_from(pdev) else {
+    let Some(pdev) = (unsafe { pci_device(provider) }) else {
         return -1;
     };
     let clients = if n == 0 {
@@ -87,7 +91,71 @@ unsafe extern "C" fn p2pmem_distance_many(
     total
 }
 
+/// The PCI function of a `pci_dev` pointer.
+///
+/// # Safety
+///
+/// `pdev` is a live `pci_dev` for `'a`.
+unsafe fn pci_device<'a>(pdev: *mut kbindings::pci_dev) -> Option<&'a pci::Device> {
+    if pdev.is_null() {
+        return None;
+    }
+    // SAFETY: `pdev` is a live `pci_dev` for `'a` (caller's contract).
+    let dev = unsafe { device::Device::from_raw(bindings::p2pmem_pci_dev_device(pdev)) };
+    <&pci::Device>::try_from(dev).ok()
+}
+
+/// `p2pmem_add_resource()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// `pdev` is a live `pci_dev` bound to the calling driver.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_add_resource(
+    pdev: *mut kbindings::pci_dev,
+    bar: c_int,
+    size: usize,
+    offset: u64,
+) -> c_int {
+    // SAFETY: `pdev` is live (caller's contract).
+    let Some(dev) = (unsafe { pci_device(pdev) }) else {
+        return EINVAL.to_errno();
+    };
+    let r = (|| -> Result {
+        let bar = u32::try_from(bar).map_err(|_| EINVAL)?;
+        let size = u64::try_from(size).map_err(|_| EINVAL)?;
+        let provider = KBox::new(Provider::new(dev, bar, offset, size)?, GFP_KERNEL)?;
+        let raw_dev = super::pci::raw(dev);
+        // SAFETY: `raw_dev` is the bound device (caller's contract); ownership of the provider
+        // passes to its devres action, which drops it exactly once, at unbind or right away on
+        // error, through `p2pmem_provider_drop`.
+        to_result(unsafe {
+            bindings::p2pmem_devm_add_provider(raw_dev, KBox::into_raw(provider).cast())
+        })
+    })();
+    match r {
+        Ok(()) => 0,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// Drops a provider handed to `p2pmem_devm_add_provider` (called by its devres action).
+///
+/// # Safety
+///
+/// `provider` came from `KBox::<Provider>::into_raw` in [`p2pmem_add_resource`] and is dropped
+/// only once.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_provider_drop(provider: *mut c_void) {
+    // SAFETY: see the function's contract.
+    drop(unsafe { KBox::from_raw(provider.cast::<Provider>()) });
+}
+
 const _: () = {
+    let _: [unsafe extern "C" fn(*mut c_void); 2] =
+        [bindings::p2pmem_provider_drop, p2pmem_provider_drop];
+    let _: [unsafe extern "C" fn(*mut kbindings::pci_dev, c_int, usize, u64) -> c_int; 2] =
+        [bindings::p2pmem_add_resource, p2pmem_add_resource];
     type F = unsafe extern "C" fn(
         *mut kbindings::pci_dev,
         *mut *mut kbindings::device,

@@ -8,10 +8,12 @@
 shm=$(fn_of 1af4:1110) cmb=$(nvme_cmb) edu=$(fn_of 1234:11e8)
 p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
 
+mark=$(dmesg_mark)
 insmod "$P2PMEM_CONSUMER_KO" provider="$shm" bar=2 clients="$cmb,$edu" expect_distance=8 ||
-	{ dmesg | grep p2pmem_consumer >&2; fail "the consumer's checks failed"; }
-expect_eq "consumer failures" 0 "$(dmesg | sed -n 's/.*p2pmem_consumer: \([0-9]*\) failures/\1/p' | tail -n 1)"
-expect_eq "checks passed" 17 "$(dmesg | grep -c 'p2pmem_consumer: ok')"
+	{ dmesg_since "$mark" | grep p2pmem_consumer >&2; fail "the consumer's checks failed"; }
+log=$(dmesg_since "$mark")
+expect_eq "consumer failures" 0 "$(sed -n 's/.*p2pmem_consumer: \([0-9]*\) failures/\1/p' <<<"$log")"
+expect_eq "checks passed" 17 "$(grep -c 'p2pmem_consumer: ok' <<<"$log")"
 expect_eq "p2pmem users while the consumer is loaded" 1 "$(cat /sys/module/p2pmem/refcnt)"
 rmmod p2pmem_consumer || fail "rmmod p2pmem_consumer failed"
 expect_eq "p2pmem users after" 0 "$(cat /sys/module/p2pmem/refcnt)"
@@ -23,6 +25,8 @@ expect_eq "alloc_failures" 1 "$(cat "/sys/class/p2pmem/$p/alloc_failures")"
 expect_eq "available" $((64 << 20)) "$(cat "/sys/class/p2pmem/$p/available")"
 
 # A function that provides nothing has no provider: the load fails cleanly.
+mark=$(dmesg_mark)
 insmod "$P2PMEM_CONSUMER_KO" provider="$edu" 2>/dev/null && fail "consumer loaded without a provider"
-dmesg | grep -q "p2pmem_consumer: FAIL provider_get" || fail "no provider_get failure line"
+dmesg_since "$mark" | grep -q "p2pmem_consumer: FAIL provider_get" ||
+	fail "no provider_get failure line"
 true

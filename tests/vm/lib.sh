@@ -63,3 +63,8 @@ expect_verdict() {
 		expect_eq "distance of $pair" "$4" "$(sed -n 's/^distance=//p' <<<"$out")"
 	done
 }
+
+# dmesg_mark / dmesg_since MARK: the kernel log lines written after the mark, so that a test
+# reads only what it caused, whatever ran before it in the same boot.
+dmesg_mark() { dmesg | wc -l; }
+dmesg_since() { dmesg | tail -n +$(($1 + 1)); }
