@@ -10,6 +10,7 @@
 #![cfg_attr(not(any(test, P2PMEM_MODULE)), no_std)]
 
 pub mod bus_offset;
+pub mod dma_plan;
 pub mod host_bridge;
 pub mod pci_addr;
 pub mod provider_range;
@@ -17,6 +18,7 @@ pub mod selection;
 pub mod synthetic;
 pub mod topology;
 pub mod verdict;
+pub mod verdict_cache;
 pub mod wrap;
 
 #[cfg(test)]

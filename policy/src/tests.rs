@@ -16,6 +16,12 @@ use crate::{
         dma_mask_reaches,
         Window, //
     },
+    dma_plan::{
+        merges,
+        plan_segment,
+        PlanError,
+        SegmentPlan, //
+    },
     host_bridge::{
         AllowEntry,
         Cpu,
@@ -45,6 +51,11 @@ use crate::{
         MapType,
         Route,
         Verdict, //
+    },
+    verdict_cache::{
+        key,
+        pair,
+        Cached, //
     },
 };
 
@@ -556,7 +567,7 @@ fn distance_many_sums_and_reports_the_first_refusal() {
 fn find_closest_prefers_the_nearest_and_picks_evenly_among_ties() {
     let t = all_topology();
     let pol = policy(QEMU64);
-    let providers = [f(&t, "03:00.0"), f(&t, "05:00.0"), f(&t, "07:00.0")];
+    let providers = ["03:00.0", "05:00.0", "07:00.0"].map(|p| (a(p), f(&t, p)));
     // Client 04:00.0: 03:00.0 and 05:00.0 are both 4 away, 07:00.0 is unreachable.
     let clients = [f(&t, "04:00.0")];
     let mut counts = [0u32; 2];
@@ -570,7 +581,7 @@ fn find_closest_prefers_the_nearest_and_picks_evenly_among_ties() {
         };
         let (p, d) = find_closest(providers, clients, &pol, &mut rand).unwrap();
         assert_eq!(d, 4);
-        counts[usize::from(p.addr() == a("05:00.0"))] += 1;
+        counts[usize::from(p == a("05:00.0"))] += 1;
     }
     assert!(
         counts[0] > 800 && counts[1] > 800,
@@ -580,7 +591,7 @@ fn find_closest_prefers_the_nearest_and_picks_evenly_among_ties() {
     // The provider itself as a client makes it the closest (distance 0 + 4 beats 4 + 4).
     let clients = [f(&t, "04:00.0"), f(&t, "03:00.0")];
     let (p, d) = find_closest(providers, clients, &pol, &mut |_| 0).unwrap();
-    assert_eq!((p.addr(), d), (a("03:00.0"), 4));
+    assert_eq!((p, d), (a("03:00.0"), 4));
 
     // Nothing serves a client on another host bridge.
     let clients = [f(&t, "41:00.0")];
@@ -780,5 +791,138 @@ fn allowlist_changes_parse() {
     assert_eq!(
         parse_changes("--8086:29c0").next(),
         Some(Err("--8086:29c0"))
+    );
+}
+
+#[test]
+fn segment_plans_apply_the_bus_offset_and_refuse_beyond_the_mask() {
+    // pseries 32-bit window: CPU 0x2000_8000_0000 is bus 0x8000_0000.
+    let w32 = Window {
+        cpu_start: 0x2000_8000_0000,
+        bus_start: 0x8000_0000,
+        len: 2 << 30,
+    };
+    let off = w32.bus_offset();
+    let m32 = u32::MAX.into();
+    assert_eq!(
+        plan_segment(MapType::BusAddr, 0x2000_8000_1000, 4096, off, m32),
+        Ok(SegmentPlan::Bus(0x8000_1000))
+    );
+    // The last page of the window still fits a 32-bit mask; one byte more does not.
+    assert_eq!(
+        plan_segment(MapType::BusAddr, 0x2000_ffff_f000, 4096, off, m32),
+        Ok(SegmentPlan::Bus(0xffff_f000))
+    );
+    assert_eq!(
+        plan_segment(MapType::BusAddr, 0x2000_ffff_f000, 4097, off, m32),
+        Err(PlanError::BeyondMask {
+            first: 0xffff_f000,
+            last: 0x1_0000_0000,
+            mask: m32
+        })
+    );
+    // 64-bit window: CPU 0x2100_0000_0000 is bus 0x100_0000_0000; a 32-bit client is refused,
+    // a 64-bit one gets the bus address.
+    let w64 = Window {
+        cpu_start: 0x2100_0000_0000,
+        bus_start: 0x100_0000_0000,
+        len: 64 << 30,
+    };
+    let cpu = 0x2100_0020_0000;
+    assert!(matches!(
+        plan_segment(MapType::BusAddr, cpu, 8192, w64.bus_offset(), m32),
+        Err(PlanError::BeyondMask { .. })
+    ));
+    assert_eq!(
+        plan_segment(MapType::BusAddr, cpu, 8192, w64.bus_offset(), u64::MAX),
+        Ok(SegmentPlan::Bus(0x100_0020_0000))
+    );
+    // A positive offset (bus above CPU) works the same way.
+    assert_eq!(
+        plan_segment(
+            MapType::BusAddr,
+            0xf000_0000,
+            4096,
+            0x10_0000_0000,
+            u64::MAX
+        ),
+        Ok(SegmentPlan::Bus(0x10_f000_0000))
+    );
+    // Routes other than BUS_ADDR do not compute a bus address.
+    assert_eq!(
+        plan_segment(MapType::ThruHostBridge, cpu, 4096, w64.bus_offset(), m32),
+        Ok(SegmentPlan::HostBridge)
+    );
+    assert_eq!(
+        plan_segment(MapType::NotSupported, cpu, 4096, 0, u64::MAX),
+        Err(PlanError::NotSupported)
+    );
+    assert_eq!(
+        plan_segment(MapType::BusAddr, u64::MAX - 10, 4096, 0, u64::MAX),
+        Err(PlanError::Overflow)
+    );
+    assert_eq!(
+        plan_segment(MapType::BusAddr, 0x1000, 0, 0, u64::MAX),
+        Err(PlanError::Overflow)
+    );
+}
+
+#[test]
+fn bus_segments_merge_only_when_contiguous_and_within_limits() {
+    let max = 64 << 10;
+    let b = u64::from(u32::MAX);
+    assert!(merges(0x8000_0000, 4096, 0x8000_1000, 4096, max, b));
+    // A gap, an overlap, or a segment before the previous one.
+    assert!(!merges(0x8000_0000, 4096, 0x8000_2000, 4096, max, b));
+    assert!(!merges(0x8000_0000, 4096, 0x8000_0800, 4096, max, b));
+    assert!(!merges(0x8000_1000, 4096, 0x8000_0000, 4096, max, b));
+    // The merged entry would exceed the maximum segment size.
+    assert!(!merges(0x8000_0000, max, 0x8000_0000 + max, 4096, max, b));
+    // Or cross the segment boundary (here 64 KiB windows).
+    assert!(!merges(0x8000_f000, 4096, 0x8001_0000, 4096, max, 0xffff));
+    assert!(merges(0x8000_e000, 4096, 0x8000_f000, 4096, max, 0xffff));
+    // Never across the top of the address space.
+    assert!(!merges(u64::MAX - 4095, 4096, 0, 4096, max, u64::MAX));
+}
+
+#[test]
+fn cached_verdicts_round_trip() {
+    let p = PciAddr::new(0x1234, 0x05, 0x1f, 7).unwrap();
+    let c = PciAddr::new(0, 0x40, 0, 1).unwrap();
+    let k = key(p, c);
+    assert_eq!(pair(k), (p, c));
+    assert_ne!(key(p, c), key(c, p));
+    for map_type in [
+        MapType::BusAddr,
+        MapType::ThruHostBridge,
+        MapType::NotSupported,
+    ] {
+        for distance in [0, 4, 255, u32::MAX] {
+            let v = Cached { map_type, distance };
+            let e = v.encode();
+            // An xarray value entry holds at most 62 bits.
+            assert!(e < 1 << 62);
+            assert_eq!(Cached::decode(e), Some(v));
+        }
+    }
+    assert_eq!(Cached::decode(0), None);
+    assert_eq!(Cached::decode(1 << 40 | 1), None);
+}
+
+#[test]
+fn verdicts_drive_segment_plans_on_the_vm_topologies() {
+    let t = all_topology();
+    let pol = policy(QEMU64);
+    // Switch: BUS_ADDR; the CMB's bus address is its CPU address on x86.
+    let v = verdict(&f(&t, "03:00.0"), &f(&t, "04:00.0"), &pol);
+    assert_eq!(
+        plan_segment(v.map_type, 0xfe00_0000, 4096, 0, u64::MAX),
+        Ok(SegmentPlan::Bus(0xfe00_0000))
+    );
+    // Another host bridge: the whole mapping fails.
+    let v = verdict(&f(&t, "03:00.0"), &f(&t, "41:00.0"), &pol);
+    assert_eq!(
+        plan_segment(v.map_type, 0xfe00_0000, 4096, 0, u64::MAX),
+        Err(PlanError::NotSupported)
     );
 }

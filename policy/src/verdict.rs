@@ -378,21 +378,23 @@ where
 
 /// `pci_p2pmem_find_many()`: among `providers`, the one closest to all `clients` (smallest
 /// [`distance_many`]), chosen uniformly at random among equals with `rand_below(n)`, which
-/// returns a number in `0..n`. `None` when no provider serves every client.
-pub fn find_closest<F, P, C>(
+/// returns a number in `0..n`. Each provider comes with a tag `T` (e.g. the provider object
+/// behind the PCI function: one function may have several), returned with the choice and the
+/// summed distance. `None` when no provider serves every client.
+pub fn find_closest<T, F, P, C>(
     providers: P,
     clients: C,
     policy: &HostBridgePolicy<'_>,
     rand_below: &mut dyn FnMut(u32) -> u32,
-) -> Option<(F, u32)>
+) -> Option<(T, u32)>
 where
     F: PciFunction,
-    P: IntoIterator<Item = F>,
+    P: IntoIterator<Item = (T, F)>,
     C: IntoIterator<Item = F> + Clone,
 {
-    let mut best: Option<(F, u32)> = None;
+    let mut best: Option<(T, u32)> = None;
     let mut ties = 0u32;
-    for p in providers {
+    for (tag, p) in providers {
         let Ok(d) = distance_many(&p, clients.clone(), policy) else {
             continue;
         };
@@ -402,11 +404,11 @@ where
                 // Reservoir sampling: the k-th of k equals replaces the choice with chance 1/k.
                 ties += 1;
                 if rand_below(ties) == 0 {
-                    best = Some((p, d));
+                    best = Some((tag, d));
                 }
             }
             _ => {
-                best = Some((p, d));
+                best = Some((tag, d));
                 ties = 1;
             }
         }
