@@ -21,11 +21,12 @@ all: modules
 # The kernel build directory to build against: KDIR, else the cached test kernel.
 kdir = $(if $(KDIR),$(KDIR),$$(scripts/setup && scripts/kernel-build $(FLAVOR)))
 
+# Out of the source tree (MO=, under the cache), like every other build of the module.
 modules:
-	@kdir=$(kdir) && $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) modules
+	@kdir=$(kdir) && scripts/module-build "$$kdir"
 
 clippy:
-	@kdir=$(kdir) && $(MAKE) -C "$$kdir" M=$(CURDIR) LLVM=$(LLVM) CLIPPY=1 modules
+	@kdir=$(kdir) && scripts/module-build "$$kdir" --kunit CLIPPY=1
 
 check:
 	@scripts/check

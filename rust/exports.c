@@ -13,3 +13,6 @@ EXPORT_SYMBOL_GPL(p2pmem_add_resource);
 
 extern typeof(p2pmem_distance_many) p2pmem_distance_many;
 EXPORT_SYMBOL_GPL(p2pmem_distance_many);
+
+extern typeof(p2pmem_find_many) p2pmem_find_many;
+EXPORT_SYMBOL_GPL(p2pmem_find_many);

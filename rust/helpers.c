@@ -56,7 +56,15 @@ static ssize_t unwrap_store(const struct class *class, const struct class_attrib
 }
 static CLASS_ATTR_WO(unwrap);
 
+static ssize_t flush_store(const struct class *class, const struct class_attribute *attr,
+			   const char *buf, size_t count)
+{
+	return p2pmem_flush_store(buf, count);
+}
+static CLASS_ATTR_WO(flush);
+
 static struct attribute *p2pmem_class_attrs[] = {
+	&class_attr_flush.attr,
 	&class_attr_host_bridge_allow.attr,
 	&class_attr_wrap.attr,
 	&class_attr_unwrap.attr,
@@ -141,6 +149,12 @@ struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn)
 static int p2pmem_pci_notify(struct notifier_block *nb, unsigned long action, void *data)
 {
 	switch (action) {
+	case BUS_NOTIFY_ADD_DEVICE:
+		p2pmem_pci_event(data, 3);
+		break;
+	case BUS_NOTIFY_REMOVED_DEVICE:
+		p2pmem_pci_event(data, 4);
+		break;
 	case BUS_NOTIFY_DEL_DEVICE:
 		p2pmem_pci_event(data, 0);
 		break;

@@ -49,7 +49,8 @@ ssize_t p2pmem_host_bridge_allow_store(const char *buf, size_t count);
 ssize_t p2pmem_wrap_show(char *buf);
 ssize_t p2pmem_wrap_store(const char *buf, size_t count);
 ssize_t p2pmem_unwrap_store(const char *buf, size_t count);
-/* what: 0 removed, 1 a driver is binding, 2 the driver is unbinding */
+ssize_t p2pmem_flush_store(const char *buf, size_t count);
+/* what: 0 being removed, 1 a driver is binding, 2 the driver is unbinding, 3 added, 4 removed */
 void p2pmem_pci_event(struct device *dev, int what);
 
 int p2pmem_pci_notifier_register(void);
@@ -77,7 +78,8 @@ int p2pmem_bar_info(struct device *dev, int bar, u64 *start, u64 *len, u64 *bus_
 u64 p2pmem_compat_align(void);
 bool p2pmem_range_is_ram(u64 start, u64 size);
 struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct device *dev,
-					       int bar, u64 offset, u64 size, int *err);
+					       int bar, u64 offset, u64 size,
+					       const u64 *bus_offset, int *err);
 void p2pmem_provider_destroy(struct p2pmem_provider *p);
 int p2pmem_provider_id(struct p2pmem_provider *p);
 void p2pmem_provider_publish(struct p2pmem_provider *p, bool publish);
@@ -88,5 +90,37 @@ size_t p2pmem_provider_avail(struct p2pmem_provider *p);
 /* Drops a Rust Provider when the device's driver unbinds (or at once, on error). */
 int p2pmem_devm_add_provider(struct device *dev, void *provider);
 void p2pmem_provider_drop(void *provider);
+void p2pmem_provider_ref(struct p2pmem_provider *p);
+u32 p2pmem_random_below(u32 n);
+void p2pmem_for_each_published(void (*fn)(struct p2pmem_provider *p, void *ctx), void *ctx);
+
+/* rust/vcache.c: the verdict cache and small PCI/DMA facts for it and the shim */
+bool p2pmem_vcache_lookup(unsigned long key, unsigned long *val);
+unsigned int p2pmem_vcache_generation(void);
+void p2pmem_vcache_store(unsigned long key, unsigned long val, unsigned int gen);
+void p2pmem_vcache_flush(void);
+bool p2pmem_vcache_next(unsigned long *index, unsigned long *val);
+void p2pmem_vcache_destroy(void);
+bool p2pmem_refusal_ratelimit(void);
+u32 p2pmem_pci_addr(struct device *dev);
+u64 p2pmem_dma_limit(struct device *dev);
+void p2pmem_dma_seg_limits(struct device *dev, u64 *max_seg, u64 *boundary);
+
+/* rust/shim.c asks the Rust planner (src/ffi/shim.rs) how to map provider memory. */
+#define P2PMEM_PLAN_BUS 1	/* *bus is the address to use; nothing to map */
+#define P2PMEM_PLAN_HOST 2	/* map the CPU address through the DMA API as MMIO */
+int p2pmem_shim_plan(struct device *client, struct pci_dev *provider, u64 phys, u64 len,
+		     u64 bus_offset, u64 *bus);
+bool p2pmem_shim_merges(struct device *client, u64 prev, u64 prev_len, u64 next, u64 next_len);
+
+/* tests/kunit/helpers.c, linked only into KUnit builds */
+int p2pmem_test_map_sg(struct device *dev, void *const *bufs, const u32 *lens, int n, u64 *dma,
+		       u32 *dma_len);
+int p2pmem_test_map_range(struct device *dev, struct device *provider, int bar, u64 offset,
+			  u64 len, u64 *dma);
+u64 p2pmem_test_dma_mask(struct device *dev);
+int p2pmem_test_set_dma_mask(struct device *dev, u64 mask);
+int p2pmem_test_page_provider_id(void *vaddr);
+u64 p2pmem_test_virt_to_phys(void *vaddr);
 
 #endif /* P2PMEM_RUST_HELPERS_H */

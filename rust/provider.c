@@ -20,26 +20,11 @@
 #include <linux/pci.h>
 #include <linux/p2pmem.h>
 #include <linux/percpu-refcount.h>
+#include <linux/random.h>
 #include <linux/slab.h>
 
 #include "helpers.h"
-
-struct p2pmem_provider {
-	struct device dev;		/* the class device p2pmemN; its release frees this */
-	struct dev_pagemap pgmap;
-	struct gen_pool __rcu *pool;	/* NULL once torn down */
-	struct pci_dev *pdev;
-	int id;
-	int bar;
-	u64 offset;
-	u64 size;
-	u64 bus_offset;
-	void *vaddr;
-	bool published;
-	atomic_long_t allocations;
-	atomic_long_t peak;
-	atomic_long_t alloc_failures;
-};
+#include "provider.h"
 
 static DEFINE_IDA(p2pmem_ida);
 
@@ -146,7 +131,8 @@ static void p2pmem_provider_release(struct device *dev)
 }
 
 struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct device *dev,
-					       int bar, u64 offset, u64 size, int *err)
+					       int bar, u64 offset, u64 size,
+					       const u64 *bus_offset, int *err)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
 	struct p2pmem_provider *p;
@@ -163,7 +149,9 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	p->bar = bar;
 	p->offset = offset;
 	p->size = size;
-	p->bus_offset = pci_bus_address(pdev, bar) - pci_resource_start(pdev, bar);
+	/* A test may pretend a host bridge with a bus offset (none on x86). */
+	p->bus_offset = bus_offset ? *bus_offset :
+		pci_bus_address(pdev, bar) - pci_resource_start(pdev, bar);
 	device_initialize(&p->dev);
 	p->dev.class = class;
 	p->dev.parent = dev;
@@ -199,7 +187,7 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	p->vaddr = addr;
 
 	/* Chunk "phys" is the bus address, so virt_to_bus is gen_pool_virt_to_phys. */
-	*err = gen_pool_add_owner(pool, (unsigned long)addr, pci_bus_address(pdev, bar) + offset,
+	*err = gen_pool_add_owner(pool, (unsigned long)addr, p->pgmap.range.start + p->bus_offset,
 				  size, node, &p->pgmap.ref);
 	if (*err)
 		goto err_unmap;
@@ -308,6 +296,41 @@ size_t p2pmem_provider_avail(struct p2pmem_provider *p)
 
 /* --- the exported C API (include/linux/p2pmem.h) ----------------------------------------- */
 
+struct p2pmem_provider *p2pmem_page_provider(struct page *page)
+{
+	struct dev_pagemap *pgmap;
+
+	if (!page || !is_zone_device_page(page))
+		return NULL;
+	pgmap = page_pgmap(page);
+	return pgmap->ops == &p2pmem_pgmap_ops ? to_provider(pgmap) : NULL;
+}
+EXPORT_SYMBOL_GPL(p2pmem_page_provider);
+
+struct pci_dev *p2pmem_provider_pci_dev(struct p2pmem_provider *p)
+{
+	return p->pdev;
+}
+EXPORT_SYMBOL_GPL(p2pmem_provider_pci_dev);
+
+/* Calls @fn for every published provider, with a reference the callee must take over. */
+void p2pmem_for_each_published(void (*fn)(struct p2pmem_provider *p, void *ctx), void *ctx)
+{
+	struct class_dev_iter iter;
+	struct device *dev;
+
+	class_dev_iter_init(&iter, p2pmem_class_get(), NULL, NULL);
+	while ((dev = class_dev_iter_next(&iter))) {
+		struct p2pmem_provider *p = to_p2pmem_provider(dev);
+
+		if (READ_ONCE(p->published)) {
+			get_device(dev);
+			fn(p, ctx);
+		}
+	}
+	class_dev_iter_exit(&iter);
+}
+
 static int p2pmem_match_parent(struct device *dev, const void *parent)
 {
 	return dev->parent == parent;
@@ -322,6 +345,16 @@ struct p2pmem_provider *p2pmem_provider_get(struct pci_dev *pdev)
 	return dev ? to_p2pmem_provider(dev) : NULL;
 }
 EXPORT_SYMBOL_GPL(p2pmem_provider_get);
+
+void p2pmem_provider_ref(struct p2pmem_provider *p)
+{
+	get_device(&p->dev);
+}
+
+u32 p2pmem_random_below(u32 n)
+{
+	return get_random_u32_below(n);
+}
 
 void p2pmem_provider_put(struct p2pmem_provider *p)
 {

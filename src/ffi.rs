@@ -16,6 +16,10 @@ pub(crate) mod notifier;
 pub(crate) mod pci;
 pub(crate) mod provider;
 pub(crate) mod registry;
+pub(crate) mod shim;
+#[cfg(P2PMEM_KUNIT)]
+pub(crate) mod testing;
+pub(crate) mod vcache;
 
 /// Bindings generated from `rust/bindings.h`: genalloc and the module's C glue.
 ///

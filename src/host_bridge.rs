@@ -106,6 +106,8 @@ pub(crate) fn apply(s: &str) -> Result {
     }
     let r = apply_locked(s);
     WRITING.store(false, Release);
+    // Verdicts through host bridges may have changed.
+    crate::verdict_cache::invalidate();
     r
 }
 

@@ -22,6 +22,8 @@ pub mod policy;
 mod provider;
 mod query;
 mod registry;
+mod shim;
+mod verdict_cache;
 mod wrap;
 
 #[cfg(P2PMEM_KUNIT)]
@@ -49,11 +51,14 @@ struct P2pmemModule {
     _query: query::QueryFile,
     /// Keeps `/sys/class/p2pmem` registered while the module is loaded.
     _class: ffi::class::ClassRegistration,
+    /// Frees the verdict cache last, once nothing can look up.
+    _cache: verdict_cache::CacheGuard,
 }
 
 impl kernel::InPlaceModule for P2pmemModule {
     fn init(module: &'static ThisModule) -> impl PinInit<Self, Error> {
         try_pin_init!(Self {
+            _cache: verdict_cache::CacheGuard::new(),
             _registry: registry::RegistryGuard::new(),
             _class: {
                 if let Some(param) = ffi::class::param_host_bridge_allow() {

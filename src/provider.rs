@@ -62,7 +62,7 @@ impl Provider {
             return Err(EINVAL);
         }
         let claim = RangeClaim::new(start, range.size, PciFn::new(pdev).addr(), bar)?;
-        let mem = ProviderMem::new(pdev, bar, range.offset, range.size).inspect_err(|e| {
+        let mem = ProviderMem::new(pdev, bar, range.offset, range.size, None).inspect_err(|e| {
             dev_err!(
                 pdev,
                 "p2pmem: cannot map BAR {} as P2P memory: {:?}\n",

@@ -1,11 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `/sys/kernel/debug/p2pmem/query`: the P2P verdict for any pair of PCI functions.
+//! `/sys/kernel/debug/p2pmem/query`: the P2P verdict for any pair of PCI functions, and
+//! `/sys/kernel/debug/p2pmem/cache`: the verdicts in-kernel users get now.
 //!
-//! Write `PROVIDER CLIENT` (PCI addresses), then read one `key=value` per line: `provider`,
-//! `client`, `map_type` (`BUS_ADDR`, `THRU_HOST_BRIDGE`, `NOT_SUPPORTED`), `distance` and
-//! `reason`. Nothing is allocated from any provider and the answer is computed at read time,
-//! so ACS changes made with setpci show at once. The last query is shared by all readers.
+//! Write `PROVIDER CLIENT` (PCI addresses) to `query`, then read one `key=value` per line:
+//! `provider`, `client`, `map_type` (`BUS_ADDR`, `THRU_HOST_BRIDGE`, `NOT_SUPPORTED`),
+//! `distance`, `reason`, then `cached_map_type` and `cached_distance`: what the verdict cache
+//! held for the pair before this read (`none` when nothing). Nothing is allocated from any
+//! provider and the answer is computed at read time, so ACS changes made with setpci show at
+//! once; the cache keeps its entry until flushed (`/sys/class/p2pmem/flush`), and a read fills
+//! it when empty. The last query is shared by all readers.
+//!
+//! `cache` lists `generation=N` (flushes so far), then one `PROVIDER CLIENT MAP_TYPE DISTANCE`
+//! line per cached pair.
 
 use kernel::{
     debugfs::{
@@ -19,25 +26,16 @@ use kernel::{
     uaccess::UserSliceReader, //
 };
 
-use crate::{
-    ffi::pci::{
-        self,
-        PciFn, //
-    },
-    host_bridge,
-    policy::{
-        pci_addr::PciAddr,
-        verdict::verdict, //
-    },
-};
+use crate::{ffi::pci, policy::pci_addr::PciAddr, verdict_cache};
 
 /// The pair last written to the query file.
 type LastQuery = Mutex<Option<(PciAddr, PciAddr)>>;
 
-/// The debugfs directory and the query file in it; removed when dropped.
+/// The debugfs directory and the files in it; removed when dropped.
 pub(crate) struct QueryFile {
     _dir: Dir,
     _file: Pin<KBox<File<LastQuery>>>,
+    _cache: Pin<KBox<File<()>>>,
 }
 
 impl QueryFile {
@@ -48,9 +46,14 @@ impl QueryFile {
             dir.read_write_callback_file(c"query", new_mutex!(None), &show, &store),
             GFP_KERNEL,
         )?;
+        let cache = KBox::pin_init(
+            dir.read_callback_file(c"cache", Ok::<(), Error>(()), &show_cache),
+            GFP_KERNEL,
+        )?;
         Ok(Self {
             _dir: dir,
             _file: file,
+            _cache: cache,
         })
     }
 }
@@ -94,8 +97,8 @@ fn show(last: &LastQuery, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let (Some(pdev), Some(cdev)) = (pci::get(p), pci::get(c)) else {
         return writeln!(f, "error=a function of the pair is gone");
     };
-    let allowed = host_bridge::Snapshot::take();
-    let v = verdict(&PciFn::new(&pdev), &PciFn::new(&cdev), &allowed.policy());
+    let generation = verdict_cache::generation();
+    let v = verdict_cache::fresh(&pdev, &cdev);
     writeln!(
         f,
         "map_type={}\ndistance={}\nreason={}",
@@ -103,5 +106,22 @@ fn show(last: &LastQuery, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         v.distance,
         v.reason()
     )?;
+    match verdict_cache::peek(p, c) {
+        Some(cached) => writeln!(
+            f,
+            "cached_map_type={}\ncached_distance={}",
+            cached.map_type, cached.distance
+        )?,
+        None => writeln!(f, "cached_map_type=none\ncached_distance=none")?,
+    }
+    verdict_cache::fill(p, c, &v, generation);
+    Ok(())
+}
+
+fn show_cache(_: &(), f: &mut fmt::Formatter<'_>) -> fmt::Result {
+    writeln!(f, "generation={}", verdict_cache::generation())?;
+    for (p, c, v) in verdict_cache::entries() {
+        writeln!(f, "{p} {c} {} {}", v.map_type, v.distance)?;
+    }
     Ok(())
 }

@@ -145,6 +145,7 @@ pub(crate) fn device_event(addr: PciAddr, event: PciEvent) {
         PciEvent::Removed => "is being removed",
         PciEvent::Binding => "is getting a driver",
         PciEvent::Unbinding => "is losing its driver",
+        PciEvent::Added | PciEvent::Gone => return,
     };
     for w in removed.iter() {
         pr_info!(

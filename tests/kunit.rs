@@ -5,9 +5,13 @@
 
 #[path = "kunit/class.rs"]
 mod class;
+#[path = "kunit/devices.rs"]
+mod devices;
 #[path = "kunit/genpool.rs"]
 mod genpool;
 #[path = "kunit/policy.rs"]
 mod policy;
 #[path = "kunit/provider.rs"]
 mod provider;
+#[path = "kunit/shim.rs"]
+mod shim;

@@ -8,14 +8,19 @@
 #ifndef _LINUX_P2PMEM_H
 #define _LINUX_P2PMEM_H
 
+#include <linux/dma-direction.h>
 #include <linux/types.h>
 
 /* Name of the device class every p2pmem provider belongs to (/sys/class/p2pmem). */
 #define P2PMEM_CLASS_NAME "p2pmem"
 
 struct device;
+struct page;
 struct pci_dev;
+struct p2pmem_map_state;
 struct p2pmem_provider;
+struct scatterlist;
+struct sg_table;
 
 /**
  * p2pmem_add_resource() - make a BAR range of the caller's device a provider
@@ -106,5 +111,167 @@ u64 p2pmem_virt_to_bus(struct p2pmem_provider *p, void *addr);
  */
 int p2pmem_distance_many(struct pci_dev *provider, struct device **clients, int num_clients,
 			 bool verbose);
+
+/**
+ * p2pmem_distance() - p2pmem_distance_many() for one client
+ * @provider: the PCI function that provides memory
+ * @client: the device that will DMA to it
+ * @verbose: log, rate-limited, why @client cannot use the memory
+ *
+ * Return: the distance, or -1 when @client cannot use the memory.
+ */
+static inline int p2pmem_distance(struct pci_dev *provider, struct device *client, bool verbose)
+{
+	return p2pmem_distance_many(provider, &client, 1, verbose);
+}
+
+/**
+ * p2pmem_find_many() - the published provider closest to a set of clients
+ * @clients: the devices that will DMA to the memory (resolved to PCI functions as in
+ *           p2pmem_distance_many())
+ * @num_clients: number of entries in @clients
+ *
+ * Like the in-tree pci_p2pmem_find_many(): among published providers, the one with the smallest
+ * summed distance that every client can use, chosen at random among equals to spread the load.
+ * Verdicts are computed afresh (ACS state is read now), not taken from the cache.
+ *
+ * Context: process context.
+ * Return: a referenced provider (release with p2pmem_provider_put()), or NULL.
+ */
+struct p2pmem_provider *p2pmem_find_many(struct device **clients, int num_clients);
+
+/**
+ * p2pmem_find() - p2pmem_find_many() for one client
+ * @client: the device that will DMA to the memory
+ *
+ * Return: a referenced provider, or NULL.
+ */
+static inline struct p2pmem_provider *p2pmem_find(struct device *client)
+{
+	return p2pmem_find_many(&client, 1);
+}
+
+/**
+ * p2pmem_provider_pci_dev() - the PCI function whose BAR a provider's memory is
+ * @p: the provider
+ *
+ * Return: the PCI function; valid as long as the caller's reference on @p.
+ */
+struct pci_dev *p2pmem_provider_pci_dev(struct p2pmem_provider *p);
+
+/**
+ * p2pmem_page_provider() - is this a p2pmem page, and whose
+ * @page: any page
+ *
+ * A constant-time check of the page's pagemap, no reference taken: the caller's reference on
+ * @page keeps the provider's memory.
+ *
+ * Context: any context.
+ * Return: the provider @page belongs to, or NULL when it is not p2pmem.
+ */
+struct p2pmem_provider *p2pmem_page_provider(struct page *page);
+
+/**
+ * p2pmem_map_sg() - DMA-map a scatterlist that may hold p2pmem pages, for a client
+ * @dev: the client device that will do the DMA
+ * @sgl: the scatterlist
+ * @nents: its number of entries
+ * @dir: DMA direction
+ * @attrs: DMA attributes for the DMA API calls
+ * @state: set to the mapping state p2pmem_unmap_sg() needs
+ *
+ * Each segment is mapped on its own. RAM pages go through dma_map_page_attrs(). p2pmem pages
+ * take the route of the verdict for (their provider, @dev's PCI function): BUS_ADDR gives the
+ * PCI bus address (CPU physical address plus the host bridge's bus offset), not mapped through
+ * the DMA API, refused when beyond @dev's DMA mask; THRU_HOST_BRIDGE maps the memory through
+ * dma_map_resource() (an IOMMU translates it, nothing bounces); NOT_SUPPORTED fails. Adjacent
+ * bus-address segments are merged when contiguous in bus space, within @dev's segment limits.
+ *
+ * Context: any context (the state is allocated with GFP_ATOMIC).
+ * Return: the number of DMA entries (sg_dma_address()/sg_dma_len() of the first entries), or
+ * -EREMOTEIO when a provider's memory cannot be reached by @dev, -EIO when an address is beyond
+ * its DMA mask or the DMA API fails, -EINVAL or -ENOMEM. On error nothing stays mapped.
+ */
+int p2pmem_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
+		  enum dma_data_direction dir, unsigned long attrs,
+		  struct p2pmem_map_state **state);
+
+/**
+ * p2pmem_unmap_sg() - undo p2pmem_map_sg()
+ * @dev: the client device
+ * @sgl: the scatterlist
+ * @dir: DMA direction
+ * @attrs: DMA attributes
+ * @state: the state p2pmem_map_sg() returned; freed
+ */
+void p2pmem_unmap_sg(struct device *dev, struct scatterlist *sgl, enum dma_data_direction dir,
+		     unsigned long attrs, struct p2pmem_map_state *state);
+
+/**
+ * p2pmem_map_sgtable() - p2pmem_map_sg() for an sg_table
+ * @dev: the client device
+ * @sgt: the table; its nents is set to the number of DMA entries
+ * @dir: DMA direction
+ * @attrs: DMA attributes
+ * @state: set to the mapping state
+ *
+ * Return: 0 or a negative errno as p2pmem_map_sg().
+ */
+int p2pmem_map_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir,
+		       unsigned long attrs, struct p2pmem_map_state **state);
+
+/**
+ * p2pmem_unmap_sgtable() - undo p2pmem_map_sgtable()
+ * @dev: the client device
+ * @sgt: the table
+ * @dir: DMA direction
+ * @attrs: DMA attributes
+ * @state: the mapping state; freed
+ */
+void p2pmem_unmap_sgtable(struct device *dev, struct sg_table *sgt, enum dma_data_direction dir,
+			  unsigned long attrs, struct p2pmem_map_state *state);
+
+/**
+ * struct p2pmem_range_map - a BAR range mapped for a client by p2pmem_map_range()
+ * @addr: the DMA address to give the client
+ * @len: length in bytes
+ * @kind: how it was mapped (private to p2pmem)
+ */
+struct p2pmem_range_map {
+	dma_addr_t addr;
+	size_t len;
+	int kind;
+};
+
+/**
+ * p2pmem_map_range() - DMA-map a BAR range that has no struct pages, for a client
+ * @dev: the client device
+ * @provider: the PCI function whose BAR holds the memory
+ * @bar: a memory BAR of @provider
+ * @offset: offset inside the BAR
+ * @len: length in bytes
+ * @dir: DMA direction
+ * @attrs: DMA attributes
+ * @map: filled with the DMA address and what p2pmem_unmap_range() needs
+ *
+ * For exporters without struct pages (dma-buf style, as the in-tree pcim_p2pdma_provider), with
+ * the same verdict rules as p2pmem_map_sg().
+ *
+ * Context: any context.
+ * Return: 0, or -EINVAL (bad BAR or range), -EREMOTEIO, -EIO as p2pmem_map_sg().
+ */
+int p2pmem_map_range(struct device *dev, struct pci_dev *provider, int bar, u64 offset,
+		     size_t len, enum dma_data_direction dir, unsigned long attrs,
+		     struct p2pmem_range_map *map);
+
+/**
+ * p2pmem_unmap_range() - undo p2pmem_map_range()
+ * @dev: the client device
+ * @map: what p2pmem_map_range() filled in
+ * @dir: DMA direction
+ * @attrs: DMA attributes
+ */
+void p2pmem_unmap_range(struct device *dev, const struct p2pmem_range_map *map,
+			enum dma_data_direction dir, unsigned long attrs);
 
 #endif /* _LINUX_P2PMEM_H */

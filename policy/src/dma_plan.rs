@@ -7,7 +7,7 @@
 //! translates or bounces it; `THRU_HOST_BRIDGE` memory is mapped through the DMA API as MMIO (an
 //! IOMMU translates it, dma-direct never bounces it); `NOT_SUPPORTED` fails the whole mapping.
 
-use crate::{
+use super::{
     bus_offset::dma_mask_reaches,
     verdict::MapType, //
 };

@@ -4,7 +4,7 @@
 //! for an xarray value entry (at most 62 bits), so the kernel's lock-free lookup needs no
 //! allocation and no reference counting.
 
-use crate::{
+use super::{
     pci_addr::PciAddr,
     verdict::MapType, //
 };

@@ -169,6 +169,17 @@ unsafe extern "C" fn p2pmem_unwrap_store(buf: *const c_char, count: usize) -> is
     unsafe { store_from(buf, count, crate::wrap::unwrap) }
 }
 
+/// `store` of `/sys/class/p2pmem/flush` (called from `rust/helpers.c`).
+///
+/// # Safety
+///
+/// `buf` points to `count` readable bytes, as sysfs passes to `store`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_flush_store(buf: *const c_char, count: usize) -> isize {
+    // SAFETY: forwarded contract.
+    unsafe { store_from(buf, count, crate::verdict_cache::flush_store) }
+}
+
 // The Rust definitions above must match the prototypes C calls (`rust/helpers.h`).
 type Show = unsafe extern "C" fn(*mut c_char) -> isize;
 type Store = unsafe extern "C" fn(*const c_char, usize) -> isize;
@@ -179,7 +190,9 @@ const _: () = {
         bindings::p2pmem_wrap_show,
         p2pmem_wrap_show,
     ];
-    let _: [Store; 6] = [
+    let _: [Store; 8] = [
+        bindings::p2pmem_flush_store,
+        p2pmem_flush_store,
         bindings::p2pmem_host_bridge_allow_store,
         p2pmem_host_bridge_allow_store,
         bindings::p2pmem_wrap_store,

@@ -17,16 +17,28 @@ use kernel::{
 
 use super::{
     bindings,
-    pci::PciFn, //
+    pci::{
+        pci_parent_of,
+        PciFn, //
+    },
+    provider::{
+        published,
+        rand_below, //
+    },
+    vcache,
 };
 use crate::{
     display::Shown,
     host_bridge::Snapshot,
     policy::{
         topology::PciFunction,
-        verdict::verdict, //
+        verdict::{
+            find_closest,
+            MapType, //
+        },
     },
     provider::Provider,
+    verdict_cache,
 };
 
 /// `p2pmem_distance_many()`: see its kernel-doc in `include/linux/p2pmem.h`.
@@ -57,38 +69,81 @@ unsafe extern "C" fn p2pmem_distance_many(
         // SAFETY: `clients` points to `n` device pointers (caller's contract).
         unsafe { core::slice::from_raw_parts(clients, n) }
     };
-    let allowed = Snapshot::take();
-    let policy = allowed.policy();
-    let p = PciFn::new(pdev);
     let mut total: c_int = 0;
     for &client in clients {
-        // SAFETY: each client is a live device (caller's contract); its parents live as long.
-        let pci_dev = unsafe { bindings::p2pmem_pci_parent_of(client) };
-        let cdev = (!pci_dev.is_null())
-            // SAFETY: a non-NULL result is `client` or one of its parents, live as `client` is.
-            .then(|| unsafe { device::Device::from_raw(pci_dev) })
-            .and_then(|d| <&pci::Device>::try_from(d).ok());
+        let cdev = (!client.is_null())
+            // SAFETY: each client is a live device (caller's contract).
+            .then(|| unsafe { device::Device::from_raw(client) })
+            .and_then(pci_parent_of);
         let Some(cdev) = cdev else {
-            if verbose {
+            if verbose && vcache::refusal_ratelimit() {
                 dev_warn!(pdev, "p2pmem: a client is not a PCI device\n");
             }
             return -1;
         };
-        let v = verdict(&p, &PciFn::new(cdev), &policy);
-        if !v.possible() {
-            if verbose {
+        let c = verdict_cache::cached(pdev, cdev);
+        if c.map_type == MapType::NotSupported {
+            if verbose && vcache::refusal_ratelimit() {
+                let v = verdict_cache::fresh(pdev, cdev);
                 dev_warn!(
                     cdev,
                     "p2pmem: cannot use the memory of {}: {}\n",
-                    p.addr(),
+                    PciFn::new(pdev).addr(),
                     Shown(v.reason())
                 );
             }
             return -1;
         }
-        total = total.saturating_add(c_int::try_from(v.distance).unwrap_or(c_int::MAX));
+        total = total.saturating_add(c_int::try_from(c.distance).unwrap_or(c_int::MAX));
     }
     total
+}
+
+/// `p2pmem_find_many()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// `clients` points to `num_clients` live devices.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_find_many(
+    clients: *mut *mut kbindings::device,
+    num_clients: c_int,
+) -> *mut bindings::p2pmem_provider {
+    let Ok(n) = usize::try_from(num_clients) else {
+        return core::ptr::null_mut();
+    };
+    if n == 0 || clients.is_null() {
+        return core::ptr::null_mut();
+    }
+    // SAFETY: `clients` points to `n` device pointers (caller's contract).
+    let raw_clients = unsafe { core::slice::from_raw_parts(clients, n) };
+    let Ok(mut fns) = KVec::with_capacity(n, GFP_KERNEL) else {
+        return core::ptr::null_mut();
+    };
+    for &c in raw_clients {
+        let c = (!c.is_null())
+            // SAFETY: each client is a live device (caller's contract).
+            .then(|| unsafe { device::Device::from_raw(c) })
+            .and_then(pci_parent_of);
+        let Some(c) = c else {
+            return core::ptr::null_mut();
+        };
+        if fns.push(PciFn::new(c), GFP_KERNEL).is_err() {
+            return core::ptr::null_mut();
+        }
+    }
+    let Ok(providers) = published() else {
+        return core::ptr::null_mut();
+    };
+    let allowed = Snapshot::take();
+    let candidates = providers.iter().map(|p| (p, PciFn::new(p.pci())));
+    let chosen = find_closest(
+        candidates,
+        fns.iter().cloned(),
+        &allowed.policy(),
+        &mut rand_below,
+    );
+    chosen.map_or(core::ptr::null_mut(), |(p, _)| p.clone().into_raw())
 }
 
 /// The PCI function of a `pci_dev` pointer.
@@ -96,7 +151,7 @@ unsafe extern "C" fn p2pmem_distance_many(
 /// # Safety
 ///
 /// `pdev` is a live `pci_dev` for `'a`.
-unsafe fn pci_device<'a>(pdev: *mut kbindings::pci_dev) -> Option<&'a pci::Device> {
+pub(super) unsafe fn pci_device<'a>(pdev: *mut kbindings::pci_dev) -> Option<&'a pci::Device> {
     if pdev.is_null() {
         return None;
     }
@@ -163,4 +218,7 @@ const _: () = {
         bool,
     ) -> c_int;
     let _: [F; 2] = [bindings::p2pmem_distance_many, p2pmem_distance_many];
+    type Find =
+        unsafe extern "C" fn(*mut *mut kbindings::device, c_int) -> *mut bindings::p2pmem_provider;
+    let _: [Find; 2] = [bindings::p2pmem_find_many, p2pmem_find_many];
 };

@@ -27,6 +27,10 @@ pub(crate) enum PciEvent {
     Binding,
     /// Its driver is about to unbind.
     Unbinding,
+    /// It was added to the bus.
+    Added,
+    /// It is gone from the bus.
+    Gone,
 }
 
 /// Keeps the bus notifier registered while it lives.
@@ -60,8 +64,15 @@ unsafe extern "C" fn p2pmem_pci_event(dev: *mut kbindings::device, what: c_int) 
     let event = match what {
         0 => PciEvent::Removed,
         1 => PciEvent::Binding,
-        _ => PciEvent::Unbinding,
+        2 => PciEvent::Unbinding,
+        3 => PciEvent::Added,
+        _ => PciEvent::Gone,
     };
+    if matches!(event, PciEvent::Added | PciEvent::Gone) {
+        // The topology changed: any cached verdict may be wrong now.
+        crate::verdict_cache::invalidate();
+        return;
+    }
     // SAFETY: the notifier passes a live device (caller's contract).
     let dev = unsafe { device::Device::from_raw(dev) };
     if let Ok(pdev) = <&pci::Device>::try_from(dev) {

@@ -167,3 +167,20 @@ pub(crate) fn driver_name<'b>(pdev: &pci::Device, buf: &'b mut [u8; 32]) -> Opti
     let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
     Some(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
 }
+
+/// The nearest PCI function at or above `dev` (as `find_parent_pci_dev()` in p2pdma.c): `dev`
+/// itself, or the function a block device or an RDMA device sits on.
+pub(crate) fn pci_parent_of(dev: &device::Device) -> Option<&pci::Device> {
+    // CAST: `device::Device` is a transparent wrapper of `struct device`.
+    let raw_dev = core::ptr::from_ref(dev)
+        .cast::<kbindings::device>()
+        .cast_mut();
+    // SAFETY: `raw_dev` is a live device; the result is it or one of its parents, or NULL.
+    let up = unsafe { bindings::p2pmem_pci_parent_of(raw_dev) };
+    if up.is_null() {
+        return None;
+    }
+    // SAFETY: `up` is `dev` or one of its parents, which live at least as long as `dev`.
+    let up = unsafe { device::Device::from_raw(up) };
+    <&pci::Device>::try_from(up).ok()
+}

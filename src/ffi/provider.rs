@@ -80,11 +80,23 @@ impl ProviderMem {
     /// Maps `[offset, offset + size)` of BAR `bar` of `pdev` as ZONE_DEVICE pages, puts them in a
     /// pool and creates the class device. The range must already be validated (see
     /// `policy::provider_range`), and the `p2pmem` class registered.
-    pub(crate) fn new(pdev: &pci::Device, bar: u32, offset: u64, size: u64) -> Result<Self> {
+    ///
+    /// `bus_offset` replaces the host bridge's bus offset (tests pretend one; x86 has none).
+    pub(crate) fn new(
+        pdev: &pci::Device,
+        bar: u32,
+        offset: u64,
+        size: u64,
+        bus_offset: Option<u64>,
+    ) -> Result<Self> {
         let bar = i32::try_from(bar).map_err(|_| EINVAL)?;
         let mut err = 0;
+        let bus_offset_ptr = bus_offset
+            .as_ref()
+            .map_or(core::ptr::null(), core::ptr::from_ref);
         // SAFETY: the class pointer is the module's static class; `raw(pdev)` is a live PCI
-        // function's device, referenced by the provider for its lifetime; `err` is valid.
+        // function's device, referenced by the provider for its lifetime; `bus_offset_ptr` is
+        // NULL or points to a live value for the call; `err` is valid.
         let p = unsafe {
             bindings::p2pmem_provider_create(
                 bindings::p2pmem_class_get(),
@@ -92,6 +104,7 @@ impl ProviderMem {
                 bar,
                 offset,
                 size,
+                bus_offset_ptr,
                 &mut err,
             )
         };
@@ -162,6 +175,12 @@ pub(crate) struct Allocation<'a> {
 }
 
 impl Allocation<'_> {
+    /// The kernel virtual address of the first byte.
+    #[cfg(P2PMEM_KUNIT)]
+    pub(crate) fn as_ptr(&self) -> NonNull<c_void> {
+        self.addr
+    }
+
     /// The bus address peers use for the first byte.
     #[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
     pub(crate) fn bus_addr(&self) -> u64 {
@@ -177,4 +196,100 @@ impl Drop for Allocation<'_> {
             bindings::p2pmem_provider_free(self.mem.ptr.as_ptr(), self.addr.as_ptr(), self.size)
         };
     }
+}
+
+/// A counted reference to a provider (its class device), as the C API hands them out.
+///
+/// # Invariants
+///
+/// `ptr` is a provider on which this value holds one reference (`p2pmem_provider_put` drops
+/// it); the reference keeps the object and its PCI function, not its memory.
+pub(crate) struct ProviderRef {
+    ptr: NonNull<bindings::p2pmem_provider>,
+}
+
+impl ProviderRef {
+    /// The PCI function whose BAR the memory is.
+    pub(crate) fn pci(&self) -> &pci::Device {
+        // SAFETY: `self.ptr` is referenced (type invariant), and the provider holds a reference
+        // on its PCI function for its whole lifetime.
+        let pdev = unsafe { bindings::p2pmem_provider_pci_dev(self.ptr.as_ptr()) };
+        // SAFETY: `pdev` is a live `pci_dev` for as long as `self` (see above).
+        let dev =
+            unsafe { kernel::device::Device::from_raw(bindings::p2pmem_pci_dev_device(pdev)) };
+        // PANIC: a provider's parent is always a PCI function (`p2pmem_provider_create`).
+        <&pci::Device>::try_from(dev).expect("a provider's parent is a PCI function")
+    }
+
+    /// Hands the reference to a C caller.
+    pub(crate) fn into_raw(self) -> *mut bindings::p2pmem_provider {
+        let p = self.ptr.as_ptr();
+        core::mem::forget(self);
+        p
+    }
+}
+
+impl Clone for ProviderRef {
+    fn clone(&self) -> Self {
+        // SAFETY: `self.ptr` is referenced (type invariant), so taking another one is valid.
+        unsafe { bindings::p2pmem_provider_ref(self.ptr.as_ptr()) };
+        // INVARIANT: the reference just taken.
+        Self { ptr: self.ptr }
+    }
+}
+
+impl Drop for ProviderRef {
+    fn drop(&mut self) {
+        // SAFETY: drops the reference this value holds (type invariant).
+        unsafe { bindings::p2pmem_provider_put(self.ptr.as_ptr()) };
+    }
+}
+
+// SAFETY: a device reference can be dropped from any thread.
+unsafe impl Send for ProviderRef {}
+
+// SAFETY: the only shared access reads the provider's immutable PCI function.
+unsafe impl Sync for ProviderRef {}
+
+/// The published providers now, referenced.
+pub(crate) fn published() -> Result<KVec<ProviderRef>> {
+    struct Ctx {
+        list: KVec<ProviderRef>,
+        failed: bool,
+    }
+    /// Takes over one provider reference from the walk.
+    ///
+    /// # Safety
+    ///
+    /// `p` is a provider the walk referenced for us; `ctx` is the walk's `Ctx`.
+    unsafe extern "C" fn collect(p: *mut bindings::p2pmem_provider, ctx: *mut c_void) {
+        // SAFETY: `ctx` is the `Ctx` below, exclusively ours during the walk.
+        let ctx = unsafe { &mut *ctx.cast::<Ctx>() };
+        let Some(ptr) = NonNull::new(p) else {
+            return;
+        };
+        // INVARIANT: the walk hands each provider over with a reference taken for us.
+        let r = ProviderRef { ptr };
+        if ctx.list.push(r, GFP_KERNEL).is_err() {
+            ctx.failed = true;
+        }
+    }
+    let mut ctx = Ctx {
+        list: KVec::new(),
+        failed: false,
+    };
+    // SAFETY: `collect` matches the callback type and `ctx` outlives the call.
+    unsafe {
+        bindings::p2pmem_for_each_published(Some(collect), core::ptr::from_mut(&mut ctx).cast())
+    };
+    if ctx.failed {
+        return Err(ENOMEM);
+    }
+    Ok(ctx.list)
+}
+
+/// A random number in `0..n` (`n` > 0), for choosing among equally close providers.
+pub(crate) fn rand_below(n: u32) -> u32 {
+    // SAFETY: no preconditions.
+    unsafe { bindings::p2pmem_random_below(n) }
 }

@@ -8,55 +8,24 @@ use kernel::prelude::*;
 #[kunit_tests(p2pmem_provider)]
 mod tests {
     use crate::{
-        ffi::{
-            pci::{
-                self,
-                PciFn, //
-            },
-            provider::{
-                bar_info,
-                ProviderMem, //
-            },
+        ffi::provider::{
+            bar_info,
+            ProviderMem, //
         },
-        policy::{
-            pci_addr::PciAddr,
-            topology::{
-                PciFunction,
-                PciId, //
-            },
+        kunit::devices::{
+            cmb_nvme,
+            CMB_SIZE as SIZE, //
         },
     };
-    use kernel::{
-        pci as kpci,
-        prelude::*,
-        sync::aref::ARef, //
-    };
+    use kernel::prelude::*;
 
-    const SIZE: u64 = 64 << 20;
     const PAGE: usize = 4096;
-
-    /// The first QEMU NVMe with a 64 MiB BAR 2 (its CMB).
-    fn cmb_nvme() -> Option<ARef<kpci::Device>> {
-        for bus in 0..=255u8 {
-            for devfn in 0..=255u8 {
-                let Some(pdev) = pci::get(PciAddr::from_devfn(0, bus, devfn)) else {
-                    continue;
-                };
-                if PciFn::new(&pdev).id() == PciId::new(0x1b36, 0x0010)
-                    && bar_info(&pdev, 2).is_ok_and(|b| b.len == SIZE)
-                {
-                    return Some(pdev);
-                }
-            }
-        }
-        None
-    }
 
     #[test]
     fn pool_on_a_real_bar() -> Result {
         let pdev = cmb_nvme().ok_or(ENODEV)?;
         let bar = bar_info(&pdev, 2)?;
-        let mem = ProviderMem::new(&pdev, 2, 0, SIZE)?;
+        let mem = ProviderMem::new(&pdev, 2, 0, SIZE, None)?;
         assert_eq!(mem.avail(), SIZE as usize);
 
         let a = mem.alloc(PAGE).ok_or(ENOMEM)?;
@@ -79,7 +48,7 @@ mod tests {
     #[test]
     fn exhausts_and_recovers() -> Result {
         let pdev = cmb_nvme().ok_or(ENODEV)?;
-        let mem = ProviderMem::new(&pdev, 2, 0, SIZE)?;
+        let mem = ProviderMem::new(&pdev, 2, 0, SIZE, None)?;
         let all = mem.alloc(SIZE as usize).ok_or(ENOMEM)?;
         assert!(mem.alloc(PAGE).is_none());
         assert_eq!(mem.avail(), 0);

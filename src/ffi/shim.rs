@@ -1,0 +1,81 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! The map shim's calls from C (`rust/shim.c`) into its Rust decisions (`src/shim.rs`).
+
+use kernel::{
+    bindings as kbindings,
+    device,
+    ffi::c_int,
+    prelude::*, //
+};
+
+use super::bindings;
+use crate::{
+    policy::dma_plan::SegmentPlan,
+    shim, //
+};
+
+/// `p2pmem_shim_plan()`: see `rust/helpers.h`.
+///
+/// # Safety
+///
+/// `client` is a live device, `provider` a live `pci_dev`, `bus` a valid out-parameter.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_shim_plan(
+    client: *mut kbindings::device,
+    provider: *mut kbindings::pci_dev,
+    phys: u64,
+    len: u64,
+    bus_offset: u64,
+    bus: *mut u64,
+) -> c_int {
+    // SAFETY: `client` is live for the call (caller's contract).
+    let client = unsafe { device::Device::from_raw(client) };
+    // SAFETY: `provider` is live for the call (caller's contract).
+    let Some(provider) = (unsafe { super::exports::pci_device(provider) }) else {
+        return EINVAL.to_errno();
+    };
+    match shim::plan(client, provider, phys, len, bus_offset) {
+        Ok(SegmentPlan::Bus(addr)) => {
+            // SAFETY: `bus` is a valid out-parameter (caller's contract).
+            unsafe { *bus = addr };
+            // CAST: a small positive constant.
+            bindings::P2PMEM_PLAN_BUS as c_int
+        }
+        // CAST: a small positive constant.
+        Ok(SegmentPlan::HostBridge) => bindings::P2PMEM_PLAN_HOST as c_int,
+        Err(e) => e.to_errno(),
+    }
+}
+
+/// `p2pmem_shim_merges()`: see `rust/helpers.h`.
+///
+/// # Safety
+///
+/// `client` is a live device.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_shim_merges(
+    client: *mut kbindings::device,
+    prev: u64,
+    prev_len: u64,
+    next: u64,
+    next_len: u64,
+) -> bool {
+    // SAFETY: `client` is live for the call (caller's contract).
+    let client = unsafe { device::Device::from_raw(client) };
+    shim::merge(client, prev, prev_len, next, next_len)
+}
+
+const _: () = {
+    type Plan = unsafe extern "C" fn(
+        *mut kbindings::device,
+        *mut kbindings::pci_dev,
+        u64,
+        u64,
+        u64,
+        *mut u64,
+    ) -> c_int;
+    let _: [Plan; 2] = [bindings::p2pmem_shim_plan, p2pmem_shim_plan];
+    type Merges = unsafe extern "C" fn(*mut kbindings::device, u64, u64, u64, u64) -> bool;
+    let _: [Merges; 2] = [bindings::p2pmem_shim_merges, p2pmem_shim_merges];
+};

@@ -1,0 +1,107 @@
+// SPDX-License-Identifier: GPL-2.0
+
+//! What the KUnit suites need of C beyond the module's own API (`tests/kunit/helpers.c`):
+//! scatterlists built from buffers, DMA masks, page-to-provider lookups.
+
+use core::{
+    ffi::c_void,
+    ptr::NonNull, //
+};
+
+use kernel::{
+    device,
+    error::to_result,
+    pci,
+    prelude::*, //
+};
+
+use super::{
+    bindings,
+    pci::raw, //
+};
+
+fn dev_raw(dev: &device::Device) -> *mut kernel::bindings::device {
+    // CAST: `device::Device` is a transparent wrapper of `struct device`.
+    core::ptr::from_ref(dev)
+        .cast::<kernel::bindings::device>()
+        .cast_mut()
+}
+
+/// Maps a scatterlist of `segs` (buffer, length) for `client` with `p2pmem_map_sg()`, unmaps
+/// it, and returns the DMA entries it had, or the error.
+///
+/// Every buffer must be `length` bytes of mapped memory within one page (RAM or p2pmem).
+pub(crate) fn map_sg(
+    client: &device::Device,
+    segs: &[(NonNull<c_void>, u32)],
+) -> Result<KVec<(u64, u32)>> {
+    let mut bufs = KVec::with_capacity(segs.len(), GFP_KERNEL)?;
+    let mut lens = KVec::with_capacity(segs.len(), GFP_KERNEL)?;
+    for (b, l) in segs {
+        bufs.push(b.as_ptr(), GFP_KERNEL)?;
+        lens.push(*l, GFP_KERNEL)?;
+    }
+    let mut dma = KVec::from_elem(0u64, segs.len(), GFP_KERNEL)?;
+    let mut dma_len = KVec::from_elem(0u32, segs.len(), GFP_KERNEL)?;
+    let n = i32::try_from(segs.len())?;
+    // SAFETY: `client` is live; the arrays hold `n` elements each; the buffers are mapped
+    // memory (caller's contract).
+    let count = unsafe {
+        bindings::p2pmem_test_map_sg(
+            dev_raw(client),
+            bufs.as_ptr(),
+            lens.as_ptr(),
+            n,
+            dma.as_mut_ptr(),
+            dma_len.as_mut_ptr(),
+        )
+    };
+    to_result(count)?;
+    let mut out = KVec::new();
+    for i in 0..usize::try_from(count)? {
+        out.push((dma[i], dma_len[i]), GFP_KERNEL)?;
+    }
+    Ok(out)
+}
+
+/// Maps `len` bytes at `offset` of BAR `bar` of `provider` for `client` with
+/// `p2pmem_map_range()`, unmaps it, and returns the DMA address it had.
+pub(crate) fn map_range(
+    client: &device::Device,
+    provider: &pci::Device,
+    bar: i32,
+    offset: u64,
+    len: u64,
+) -> Result<u64> {
+    let mut dma = 0;
+    // SAFETY: both devices are live; `dma` is a valid out-parameter.
+    to_result(unsafe {
+        bindings::p2pmem_test_map_range(dev_raw(client), raw(provider), bar, offset, len, &mut dma)
+    })?;
+    Ok(dma)
+}
+
+/// `dev`'s DMA mask.
+pub(crate) fn dma_mask(dev: &device::Device) -> u64 {
+    // SAFETY: `dev` is live.
+    unsafe { bindings::p2pmem_test_dma_mask(dev_raw(dev)) }
+}
+
+/// Sets `dev`'s DMA mask (tests restore it).
+pub(crate) fn set_dma_mask(dev: &device::Device, mask: u64) -> Result {
+    // SAFETY: `dev` is live.
+    to_result(unsafe { bindings::p2pmem_test_set_dma_mask(dev_raw(dev), mask) })
+}
+
+/// The N of the `p2pmemN` whose page holds `buf`, if it is p2pmem.
+pub(crate) fn page_provider_id(buf: NonNull<c_void>) -> Option<i32> {
+    // SAFETY: `buf` is mapped memory (RAM or p2pmem) the caller holds.
+    let id = unsafe { bindings::p2pmem_test_page_provider_id(buf.as_ptr()) };
+    (id >= 0).then_some(id)
+}
+
+/// The CPU physical address of a linear-map address.
+pub(crate) fn virt_to_phys(buf: NonNull<c_void>) -> u64 {
+    // SAFETY: `buf` is a linear-map address the caller holds.
+    unsafe { bindings::p2pmem_test_virt_to_phys(buf.as_ptr()) }
+}
