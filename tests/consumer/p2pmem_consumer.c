@@ -10,6 +10,7 @@
 #include <linux/module.h>
 #include <linux/p2pmem.h>
 #include <linux/pci.h>
+#include <linux/slab.h>
 #include <linux/string.h>
 
 static char *provider;
@@ -60,6 +61,7 @@ static void check_allocations(struct pci_dev *pdev, struct p2pmem_provider *p)
 		bus = p2pmem_virt_to_bus(p, a);
 		check(bus >= bus_start && bus + size <= bus_end && IS_ALIGNED(bus, PAGE_SIZE),
 		      "virt_to_bus inside the BAR");
+		check(p2pmem_page_provider(virt_to_page(a)) == p, "page_provider of an allocation");
 		memset(a, 0x5a, size);
 		check(((u8 *)a)[0] == 0x5a && ((u8 *)a)[size - 1] == 0x5a,
 		      "CPU writes and reads back");
@@ -79,6 +81,21 @@ static void check_allocations(struct pci_dev *pdev, struct p2pmem_provider *p)
 	check(more, "alloc after freeing");
 	if (more)
 		p2pmem_free(p, more, SZ_4K);
+}
+
+/* The provider's function is the only one published in the VM's switch topology. */
+static void check_find(struct pci_dev *pdev, struct device **devs, int n)
+{
+	struct p2pmem_provider *found;
+	void *ram;
+
+	found = p2pmem_find_many(devs, n);
+	check(found && p2pmem_provider_pci_dev(found) == pdev, "find_many finds the provider");
+	p2pmem_provider_put(found);
+	check(!p2pmem_find_many(devs, 0), "find_many without clients finds nothing");
+	ram = kmalloc(64, GFP_KERNEL);
+	check(ram && !p2pmem_page_provider(virt_to_page(ram)), "a RAM page is not p2pmem");
+	kfree(ram);
 }
 
 static void check_distance(struct pci_dev *pdev)
@@ -105,6 +122,7 @@ static void check_distance(struct pci_dev *pdev)
 	d = p2pmem_distance_many(pdev, devs, n, true);
 	pr_info("p2pmem_consumer: distance_many=%d\n", d);
 	check(d == expect_distance, "distance_many as expected");
+	check_find(pdev, devs, n);
 	for (i = 0; i < n; i++)
 		put_device(devs[i]);
 	kfree(list);

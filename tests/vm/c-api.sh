@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm: --topology switch
 # The exported C API, from a C module built against p2pmem.ko's Module.symvers
-# (tests/consumer): provider lookup, allocation, bus addresses, exhaustion, distance_many.
+# (tests/consumer): provider lookup, allocation, bus addresses, page lookup, exhaustion,
+# distance_many, find_many.
 . "$(dirname "$0")/lib.sh"
 
 [ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no consumer module (vm-run --kunit builds it)"
@@ -13,7 +14,7 @@ insmod "$P2PMEM_CONSUMER_KO" provider="$shm" bar=2 clients="$cmb,$edu" expect_di
 	{ dmesg_since "$mark" | grep p2pmem_consumer >&2; fail "the consumer's checks failed"; }
 log=$(dmesg_since "$mark")
 expect_eq "consumer failures" 0 "$(sed -n 's/.*p2pmem_consumer: \([0-9]*\) failures/\1/p' <<<"$log")"
-expect_eq "checks passed" 17 "$(grep -c 'p2pmem_consumer: ok' <<<"$log")"
+expect_eq "checks passed" 23 "$(grep -c 'p2pmem_consumer: ok' <<<"$log")"
 expect_eq "p2pmem users while the consumer is loaded" 1 "$(cat /sys/module/p2pmem/refcnt)"
 rmmod p2pmem_consumer || fail "rmmod p2pmem_consumer failed"
 expect_eq "p2pmem users after" 0 "$(cat /sys/module/p2pmem/refcnt)"
