@@ -4,7 +4,8 @@
  * Module.symvers. At load it exercises the API on one provider and fails the load (-EINVAL)
  * if any check fails; every check prints one line "p2pmem_consumer: ok|FAIL ...".
  *
- *   insmod p2pmem_consumer.ko provider=0000:05:00.0 bar=2 clients=0000:03:00.0,0000:06:00.0
+ *   insmod p2pmem_consumer.ko provider=0000:05:00.0 bar=2 clients=0000:03:00.0,0000:06:00.0 \
+ *          [expect_distance=8] [expect_find=1] [repeat=1]
  */
 
 #include <linux/module.h>
@@ -25,6 +26,13 @@ MODULE_PARM_DESC(clients, "comma-separated PCI addresses of clients, for distanc
 static int expect_distance = -1;
 module_param(expect_distance, int, 0444);
 MODULE_PARM_DESC(expect_distance, "the distance_many result to expect");
+
+static int expect_find = 1;
+module_param(expect_find, int, 0444);
+MODULE_PARM_DESC(expect_find, "1: find_many of the clients finds the provider; 0: finds none");
+static int repeat = 1;
+module_param(repeat, int, 0444);
+MODULE_PARM_DESC(repeat, "how many times to call distance_many (verbose)");
 
 static int failures;
 
@@ -90,7 +98,10 @@ static void check_find(struct pci_dev *pdev, struct device **devs, int n)
 	void *ram;
 
 	found = p2pmem_find_many(devs, n);
-	check(found && p2pmem_provider_pci_dev(found) == pdev, "find_many finds the provider");
+	if (expect_find)
+		check(found && p2pmem_provider_pci_dev(found) == pdev, "find_many finds the provider");
+	else
+		check(!found, "find_many finds no provider");
 	p2pmem_provider_put(found);
 	check(!p2pmem_find_many(devs, 0), "find_many without clients finds nothing");
 	ram = kmalloc(64, GFP_KERNEL);
@@ -102,7 +113,7 @@ static void check_distance(struct pci_dev *pdev)
 {
 	struct device *devs[8];
 	char *list, *cur, *name;
-	int n = 0, i, d;
+	int n = 0, i, d = 0;
 
 	if (!clients)
 		return;
@@ -119,7 +130,8 @@ static void check_distance(struct pci_dev *pdev)
 		if (c)
 			devs[n++] = &c->dev;
 	}
-	d = p2pmem_distance_many(pdev, devs, n, true);
+	for (i = 0; i < repeat; i++)
+		d = p2pmem_distance_many(pdev, devs, n, true);
 	pr_info("p2pmem_consumer: distance_many=%d\n", d);
 	check(d == expect_distance, "distance_many as expected");
 	check_find(pdev, devs, n);

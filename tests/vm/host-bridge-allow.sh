@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology rootports
+# vm: --topology rootports --test-modules
 # The runtime host-bridge allowlist: /sys/class/p2pmem/host_bridge_allow and host_bridge_allow=.
 . "$(dirname "$0")/lib.sh"
 

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology rootports
+# vm: --topology rootports --test-modules
 # Two root ports of q35's host bridge (8086:29c0, not allowed) and a non-Zen vCPU (qemu64).
 . "$(dirname "$0")/lib.sh"
 
