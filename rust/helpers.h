@@ -116,8 +116,6 @@ bool p2pmem_shim_merges(struct device *client, u64 prev, u64 prev_len, u64 next,
 /* tests/kunit/helpers.c, linked only into KUnit builds */
 int p2pmem_test_map_sg(struct device *dev, void *const *bufs, const u32 *lens, int n, u64 *dma,
 		       u32 *dma_len);
-int p2pmem_test_map_range(struct device *dev, struct device *provider, int bar, u64 offset,
-			  u64 len, u64 *dma);
 u64 p2pmem_test_dma_mask(struct device *dev);
 int p2pmem_test_set_dma_mask(struct device *dev, u64 mask);
 int p2pmem_test_page_provider_id(void *vaddr);

@@ -39,6 +39,14 @@ pub(super) fn raw(dev: &pci::Device) -> *mut kbindings::device {
         .cast_mut()
 }
 
+/// The raw `struct pci_dev` of a PCI function.
+pub(super) fn raw_pci(dev: &pci::Device) -> *mut kbindings::pci_dev {
+    // CAST: `pci::Device` is a transparent wrapper of `struct pci_dev`.
+    core::ptr::from_ref(dev)
+        .cast::<kbindings::pci_dev>()
+        .cast_mut()
+}
+
 /// A PCI function and what the policy reads of it, read when the handle was made (so ACS state
 /// is current as of the query).
 #[derive(Clone)]

@@ -79,3 +79,69 @@ const _: () = {
     type Merges = unsafe extern "C" fn(*mut kbindings::device, u64, u64, u64, u64) -> bool;
     let _: [Merges; 2] = [bindings::p2pmem_shim_merges, p2pmem_shim_merges];
 };
+
+// The Rust form of the shim, for Rust drivers; the module's own users are C (nvmet, consumers),
+// so only KUnit uses it in the module.
+/// A BAR range mapped for a client device with `p2pmem_map_range()`: the Rust form of the
+/// struct-page-less shim. Unmapped when dropped.
+///
+/// # Invariants
+///
+/// `map` was filled by a successful `p2pmem_map_range()` for `client` in direction `dir`, and
+/// is unmapped only by [`Drop`]; `client` outlives the mapping (it is borrowed).
+pub(crate) struct RangeMapping<'a> {
+    client: &'a device::Device,
+    map: bindings::p2pmem_range_map,
+    dir: kernel::dma::DataDirection,
+}
+
+#[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
+impl<'a> RangeMapping<'a> {
+    /// Maps `len` bytes at `offset` of BAR `bar` of `provider` for `client`, with the verdict
+    /// rules of the shim (`EREMOTEIO`, `EIO`, `EINVAL` as `p2pmem_map_range()`).
+    pub(crate) fn new(
+        client: &'a device::Device,
+        provider: &kernel::pci::Device,
+        bar: u32,
+        offset: u64,
+        len: usize,
+        dir: kernel::dma::DataDirection,
+    ) -> Result<Self> {
+        let mut map = bindings::p2pmem_range_map::default();
+        let bar = c_int::try_from(bar).map_err(|_| EINVAL)?;
+        // SAFETY: both devices are live for the call; `map` is a valid out-parameter.
+        kernel::error::to_result(unsafe {
+            bindings::p2pmem_map_range(
+                super::vcache::dev_raw(client),
+                super::pci::raw_pci(provider),
+                bar,
+                offset,
+                len,
+                dir.into(),
+                0,
+                &mut map,
+            )
+        })?;
+        // INVARIANT: mapped just above.
+        Ok(Self { client, map, dir })
+    }
+
+    /// The address the client must use.
+    pub(crate) fn dma_addr(&self) -> u64 {
+        self.map.addr
+    }
+}
+
+impl Drop for RangeMapping<'_> {
+    fn drop(&mut self) {
+        // SAFETY: `map` is a live mapping for `client` in `dir` (type invariant).
+        unsafe {
+            bindings::p2pmem_unmap_range(
+                super::vcache::dev_raw(self.client),
+                &self.map,
+                self.dir.into(),
+                0,
+            )
+        };
+    }
+}

@@ -11,14 +11,10 @@ use core::{
 use kernel::{
     device,
     error::to_result,
-    pci,
     prelude::*, //
 };
 
-use super::{
-    bindings,
-    pci::raw, //
-};
+use super::bindings;
 
 fn dev_raw(dev: &device::Device) -> *mut kernel::bindings::device {
     // CAST: `device::Device` is a transparent wrapper of `struct device`.
@@ -62,23 +58,6 @@ pub(crate) fn map_sg(
         out.push((dma[i], dma_len[i]), GFP_KERNEL)?;
     }
     Ok(out)
-}
-
-/// Maps `len` bytes at `offset` of BAR `bar` of `provider` for `client` with
-/// `p2pmem_map_range()`, unmaps it, and returns the DMA address it had.
-pub(crate) fn map_range(
-    client: &device::Device,
-    provider: &pci::Device,
-    bar: i32,
-    offset: u64,
-    len: u64,
-) -> Result<u64> {
-    let mut dma = 0;
-    // SAFETY: both devices are live; `dma` is a valid out-parameter.
-    to_result(unsafe {
-        bindings::p2pmem_test_map_range(dev_raw(client), raw(provider), bar, offset, len, &mut dma)
-    })?;
-    Ok(dma)
 }
 
 /// `dev`'s DMA mask.

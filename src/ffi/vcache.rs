@@ -91,7 +91,7 @@ pub(crate) fn dma_seg_limits(dev: &device::Device) -> (u64, u64) {
     (max, boundary)
 }
 
-fn dev_raw(dev: &device::Device) -> *mut kernel::bindings::device {
+pub(super) fn dev_raw(dev: &device::Device) -> *mut kernel::bindings::device {
     // CAST: `device::Device` is a transparent wrapper of `struct device`.
     core::ptr::from_ref(dev)
         .cast::<kernel::bindings::device>()

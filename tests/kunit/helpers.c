@@ -7,7 +7,6 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/p2pmem.h>
-#include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
 
@@ -36,21 +35,6 @@ int p2pmem_test_map_sg(struct device *dev, void *const *bufs, const u32 *lens, i
 	}
 	kfree(sgl);
 	return count;
-}
-
-int p2pmem_test_map_range(struct device *dev, struct device *provider, int bar, u64 offset,
-			  u64 len, u64 *dma)
-{
-	struct p2pmem_range_map map;
-	int ret;
-
-	ret = p2pmem_map_range(dev, to_pci_dev(provider), bar, offset, len, DMA_BIDIRECTIONAL, 0,
-			       &map);
-	if (ret)
-		return ret;
-	*dma = map.addr;
-	p2pmem_unmap_range(dev, &map, DMA_BIDIRECTIONAL, 0);
-	return 0;
 }
 
 u64 p2pmem_test_dma_mask(struct device *dev)

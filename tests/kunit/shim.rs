@@ -15,9 +15,9 @@ mod tests {
                 bar_info,
                 ProviderMem, //
             },
+            shim::RangeMapping,
             testing::{
                 dma_mask,
-                map_range,
                 map_sg,
                 page_provider_id,
                 set_dma_mask,
@@ -30,7 +30,24 @@ mod tests {
             CMB_SIZE, //
         },
     };
-    use kernel::prelude::*;
+    use kernel::{
+        device,
+        dma::DataDirection,
+        pci as kpci,
+        prelude::*, //
+    };
+
+    /// `p2pmem_map_range()` through its Rust form: the DMA address, unmapped at once.
+    fn map_range(
+        client: &device::Device,
+        provider: &kpci::Device,
+        bar: u32,
+        offset: u64,
+        len: usize,
+    ) -> Result<u64> {
+        let m = RangeMapping::new(client, provider, bar, offset, len, DataDirection::ToDevice)?;
+        Ok(m.dma_addr())
+    }
 
     /// Bus = CPU + this, as a host bridge with a 64-bit window would have it.
     const OFFSET: u64 = 0x1000_0000_0000;
