@@ -99,7 +99,8 @@ static void check_find(struct pci_dev *pdev, struct device **devs, int n)
 
 	found = p2pmem_find_many(devs, n);
 	if (expect_find)
-		check(found && p2pmem_provider_pci_dev(found) == pdev, "find_many finds the provider");
+		check(found && p2pmem_provider_pci_dev(found) == pdev,
+		      "find_many finds the provider");
 	else
 		check(!found, "find_many finds no provider");
 	p2pmem_provider_put(found);
