@@ -12,7 +12,9 @@ insmod "$(dirname "$P2PMEM_CONSUMER_KO")/p2pmem_edu.ko" || fail "insmod p2pmem_e
 f=/sys/bus/pci/devices/$edu/p2p_copy
 expect_file "$f"
 
+old=
 if [ -e "/sys/bus/pci/devices/$cmb/driver" ]; then
+	old=$(basename "$(readlink -f "/sys/bus/pci/devices/$cmb/driver")")
 	echo "$cmb" >"/sys/bus/pci/devices/$cmb/driver/unbind" || fail "unbind $cmb failed"
 fi
 echo "$cmb 2" >/sys/class/p2pmem/wrap || fail "wrap $cmb failed"
@@ -41,3 +43,5 @@ for p in /sys/class/p2pmem/p2pmem*; do expect_eq "allocations of $p" 0 "$(cat "$
 (echo "$shm 4096" >"$f") 2>/dev/null && fail "copy of 4096 bytes accepted"
 echo "$cmb" >/sys/class/p2pmem/unwrap || fail "unwrap failed"
 rmmod p2pmem_edu || fail "rmmod p2pmem_edu failed"
+# Leave the CMB NVMe to the driver it had.
+[ -z "$old" ] || rebind "$cmb" "$old"

@@ -68,3 +68,14 @@ expect_verdict() {
 # reads only what it caused, whatever ran before it in the same boot.
 dmesg_mark() { dmesg | wc -l; }
 dmesg_since() { dmesg | tail -n +$(($1 + 1)); }
+
+# rebind FUNCTION DRIVER: binds FUNCTION to DRIVER and waits until it is bound (nvme probes
+# asynchronously).
+rebind() {
+	echo "$1" >"/sys/bus/pci/drivers/$2/bind" || fail "rebind of $1 to $2 failed"
+	for _ in $(seq 100); do
+		[ "$(basename "$(readlink -f "/sys/bus/pci/devices/$1/driver")")" = "$2" ] && return 0
+		sleep 0.1
+	done
+	fail "$1 not bound to $2"
+}

@@ -9,6 +9,8 @@ shm=$(fn_of 1af4:1110)
 drv=/sys/bus/pci/drivers/p2pmem_membar
 expect_eq "driver of $shm" p2pmem_membar "$(basename "$(readlink -f "/sys/bus/pci/devices/$shm/driver")")"
 
+# Earlier tests in this boot may have used the provider: start from a fresh one.
+{ echo "$shm" >"$drv/unbind" && echo "$shm" >"$drv/bind"; } || fail "fresh rebind failed"
 p=$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"* 2>/dev/null | head -n 1)
 [ -n "$p" ] || fail "no p2pmem class device below $shm"
 name=$(basename "$p")
