@@ -120,5 +120,8 @@ u64 p2pmem_test_dma_mask(struct device *dev);
 int p2pmem_test_set_dma_mask(struct device *dev, u64 mask);
 int p2pmem_test_page_provider_id(void *vaddr);
 u64 p2pmem_test_virt_to_phys(void *vaddr);
+int p2pmem_test_page_ref(void *vaddr);
+void p2pmem_test_get_page(void *vaddr);
+void p2pmem_test_put_page(void *vaddr);
 
 #endif /* P2PMEM_RUST_HELPERS_H */

@@ -21,6 +21,7 @@
 #include <linux/p2pmem.h>
 #include <linux/percpu-refcount.h>
 #include <linux/random.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 
 #include "helpers.h"
@@ -33,7 +34,14 @@ static struct p2pmem_provider *to_provider(struct dev_pagemap *pgmap)
 	return container_of(pgmap, struct p2pmem_provider, pgmap);
 }
 
-/* A page handed out one by one (user mappings) went back to refcount 0: back to the pool. */
+/*
+ * Page reference contract. Every page of an allocation is handed out with refcount 1, owned by
+ * the allocation. Kernel users may take and drop more references (get_page()/put_page(): the
+ * network stack does). p2pmem_free() drops the allocation's references; a page goes back to
+ * the pool here, when its last reference is gone, so memory still referenced is never reused.
+ * Each page with a non-zero refcount holds one reference on pgmap.ref, so teardown
+ * (memunmap_pages()) waits for every page.
+ */
 static void p2pmem_folio_free(struct folio *folio)
 {
 	struct page *page = folio_page(folio, 0);
@@ -43,7 +51,6 @@ static void p2pmem_folio_free(struct folio *folio)
 	/* A page is live, so the pagemap is, and so is the pool (destroyed after memunmap). */
 	gen_pool_free_owner(rcu_dereference_protected(p->pool, 1),
 			    (unsigned long)page_to_virt(page), PAGE_SIZE, (void **)&ref);
-	atomic_long_dec(&p->allocations);
 	percpu_ref_put(ref);
 }
 
@@ -79,6 +86,11 @@ P2PMEM_ATTR(allocations, "%ld", atomic_long_read(&p->allocations));
 P2PMEM_ATTR(peak, "%ld", atomic_long_read(&p->peak));
 P2PMEM_ATTR(alloc_failures, "%ld", atomic_long_read(&p->alloc_failures));
 
+static const struct bin_attribute *const p2pmem_provider_bin_attrs[] = {
+	&p2pmem_allocate_attr,
+	NULL,
+};
+
 static struct attribute *p2pmem_provider_attrs[] = {
 	&dev_attr_size.attr,
 	&dev_attr_available.attr,
@@ -91,7 +103,16 @@ static struct attribute *p2pmem_provider_attrs[] = {
 	&dev_attr_alloc_failures.attr,
 	NULL,
 };
-ATTRIBUTE_GROUPS(p2pmem_provider);
+
+static const struct attribute_group p2pmem_provider_group = {
+	.attrs = p2pmem_provider_attrs,
+	.bin_attrs = p2pmem_provider_bin_attrs,
+};
+
+static const struct attribute_group *p2pmem_provider_groups[] = {
+	&p2pmem_provider_group,
+	NULL,
+};
 
 /* --- creation and teardown --------------------------------------------------------------- */
 
@@ -152,6 +173,8 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	/* A test may pretend a host bridge with a bus offset (none on x86). */
 	p->bus_offset = bus_offset ? *bus_offset :
 		pci_bus_address(pdev, bar) - pci_resource_start(pdev, bar);
+	mutex_init(&p->revoke_lock);
+	INIT_LIST_HEAD(&p->revokers);
 	device_initialize(&p->dev);
 	p->dev.class = class;
 	p->dev.parent = dev;
@@ -196,8 +219,13 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	*err = device_add(&p->dev);
 	if (*err)
 		goto err_unpublish;
+	*err = p2pmem_chardev_add(p);
+	if (*err)
+		goto err_del;
 	return p;
 
+err_del:
+	device_del(&p->dev);
 err_unpublish:
 	RCU_INIT_POINTER(p->pool, NULL);
 	synchronize_rcu();
@@ -210,11 +238,29 @@ err_put:
 	return NULL;
 }
 
+/* Tells every registered user that the provider is going, before teardown waits for them. */
+static void p2pmem_provider_revoke(struct p2pmem_provider *p)
+{
+	struct p2pmem_revoke *r, *tmp;
+
+	mutex_lock(&p->revoke_lock);
+	p->revoked = true;
+	list_for_each_entry_safe(r, tmp, &p->revokers, node) {
+		list_del_init(&r->node);
+		r->revoke(r);
+	}
+	mutex_unlock(&p->revoke_lock);
+	p2pmem_chardev_revoke(p);
+	p2pmem_chardev_report_busy(p);
+}
+
 void p2pmem_provider_destroy(struct p2pmem_provider *p)
 {
 	struct gen_pool *pool;
 
+	p2pmem_chardev_del(p);
 	device_del(&p->dev);
+	p2pmem_provider_revoke(p);
 	/* Kills pgmap.ref (allocations fail from now on), then waits for every allocation. */
 	memunmap_pages(&p->pgmap);
 	pool = rcu_replace_pointer(p->pool, NULL, true);
@@ -241,6 +287,7 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 	struct percpu_ref *ref;
 	struct gen_pool *pool;
 	void *ret = NULL;
+	size_t i, pages;
 	long n, peak;
 
 	rcu_read_lock();
@@ -258,6 +305,15 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 		atomic_long_inc(&p->alloc_failures);
 		return NULL;
 	}
+	/* One pagemap reference and one page reference per page (see p2pmem_folio_free()). */
+	pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	percpu_ref_get_many(ref, pages - 1);
+	for (i = 0; i < pages; i++) {
+		struct page *page = virt_to_page(ret + i * PAGE_SIZE);
+
+		VM_WARN_ON_ONCE_PAGE(page_ref_count(page), page);
+		set_page_count(page, 1);
+	}
 	n = atomic_long_inc_return(&p->allocations);
 	peak = atomic_long_read(&p->peak);
 	while (n > peak && !atomic_long_try_cmpxchg(&p->peak, &peak, n))
@@ -265,15 +321,14 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 	return ret;
 }
 
-/* The caller holds an allocation, hence a pagemap reference: the pool is alive. */
+/* Drops the allocation's page references; each page returns to the pool with its last one. */
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 {
-	struct percpu_ref *ref;
+	size_t i, pages = DIV_ROUND_UP(size, PAGE_SIZE);
 
-	gen_pool_free_owner(rcu_dereference_protected(p->pool, 1), (unsigned long)addr, size,
-			    (void **)&ref);
 	atomic_long_dec(&p->allocations);
-	percpu_ref_put(ref);
+	for (i = 0; i < pages; i++)
+		put_page(virt_to_page(addr + i * PAGE_SIZE));
 }
 
 u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr)
@@ -375,11 +430,113 @@ void p2pmem_free(struct p2pmem_provider *p, void *addr, size_t size)
 }
 EXPORT_SYMBOL_GPL(p2pmem_free);
 
+size_t p2pmem_available(struct p2pmem_provider *p)
+{
+	return p2pmem_provider_avail(p);
+}
+EXPORT_SYMBOL_GPL(p2pmem_available);
+
 u64 p2pmem_virt_to_bus(struct p2pmem_provider *p, void *addr)
 {
 	return p2pmem_provider_virt_to_bus(p, addr);
 }
 EXPORT_SYMBOL_GPL(p2pmem_virt_to_bus);
+
+int p2pmem_register_revoke(struct p2pmem_provider *p, struct p2pmem_revoke *r)
+{
+	int ret = 0;
+
+	if (!r->revoke)
+		return -EINVAL;
+	mutex_lock(&p->revoke_lock);
+	if (p->revoked)
+		ret = -ENODEV;
+	else
+		list_add_tail(&r->node, &p->revokers);
+	mutex_unlock(&p->revoke_lock);
+	return ret;
+}
+EXPORT_SYMBOL_GPL(p2pmem_register_revoke);
+
+void p2pmem_unregister_revoke(struct p2pmem_provider *p, struct p2pmem_revoke *r)
+{
+	/* Waits for a revoke callback in progress. */
+	mutex_lock(&p->revoke_lock);
+	if (r->node.next && !list_empty(&r->node))
+		list_del_init(&r->node);
+	mutex_unlock(&p->revoke_lock);
+}
+EXPORT_SYMBOL_GPL(p2pmem_unregister_revoke);
+
+static void p2pmem_free_entries(struct p2pmem_provider *p, struct scatterlist *sgl,
+				unsigned int nents)
+{
+	struct scatterlist *sg;
+	unsigned int i;
+
+	for_each_sg(sgl, sg, nents, i)
+		if (sg_page(sg))
+			p2pmem_free(p, sg_virt(sg), sg->length);
+}
+
+struct scatterlist *p2pmem_alloc_sgl(struct p2pmem_provider *p, unsigned int *nents, u32 length)
+{
+	struct scatterlist *sg;
+	void *addr;
+
+	if (!length)
+		return NULL;
+	sg = kmalloc_obj(*sg);
+	if (!sg)
+		return NULL;
+	sg_init_table(sg, 1);
+	addr = p2pmem_alloc(p, length);
+	if (!addr) {
+		kfree(sg);
+		return NULL;
+	}
+	sg_set_buf(sg, addr, length);
+	*nents = 1;
+	return sg;
+}
+EXPORT_SYMBOL_GPL(p2pmem_alloc_sgl);
+
+struct scatterlist *p2pmem_alloc_sgl_pages(struct p2pmem_provider *p, unsigned int *nents,
+					   u32 length)
+{
+	unsigned int i, n = DIV_ROUND_UP(length, PAGE_SIZE);
+	struct scatterlist *sgl, *sg;
+
+	if (!length)
+		return NULL;
+	sgl = kmalloc_objs(*sgl, n);
+	if (!sgl)
+		return NULL;
+	sg_init_table(sgl, n);
+	for_each_sg(sgl, sg, n, i) {
+		u32 len = min_t(u32, length - i * PAGE_SIZE, PAGE_SIZE);
+		void *addr = p2pmem_alloc(p, PAGE_SIZE);
+
+		if (!addr) {
+			p2pmem_free_entries(p, sgl, i);
+			kfree(sgl);
+			return NULL;
+		}
+		sg_set_buf(sg, addr, len);
+	}
+	*nents = n;
+	return sgl;
+}
+EXPORT_SYMBOL_GPL(p2pmem_alloc_sgl_pages);
+
+void p2pmem_free_sgl(struct p2pmem_provider *p, struct scatterlist *sgl)
+{
+	if (!sgl)
+		return;
+	p2pmem_free_entries(p, sgl, sg_nents(sgl));
+	kfree(sgl);
+}
+EXPORT_SYMBOL_GPL(p2pmem_free_sgl);
 
 void p2pmem_publish(struct pci_dev *pdev, bool publish)
 {

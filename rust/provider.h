@@ -8,8 +8,13 @@
 
 #include <linux/device.h>
 #include <linux/genalloc.h>
+#include <linux/list.h>
+#include <linux/fs.h>
 #include <linux/memremap.h>
+#include <linux/miscdevice.h>
+#include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/sched.h>
 
 struct p2pmem_provider {
 	struct device dev;		/* the class device p2pmemN; its release frees this */
@@ -26,6 +31,22 @@ struct p2pmem_provider {
 	atomic_long_t allocations;
 	atomic_long_t peak;
 	atomic_long_t alloc_failures;
+	struct mutex revoke_lock;	/* protects revokers and revoked */
+	struct list_head revokers;	/* struct p2pmem_revoke.node */
+	bool revoked;			/* teardown has called them */
+	/* rust/chardev.c: /dev/p2pmemN and the user mappings of the memory */
+	struct miscdevice misc;
+	struct mutex umap_lock;		/* protects umaps, cfiles and last_mapper* */
+	struct list_head umaps;		/* struct p2pmem_umap.node */
+	struct list_head cfiles;	/* struct p2pmem_cfile.node: open /dev/p2pmemN files */
+	pid_t last_mapper;
+	char last_mapper_comm[TASK_COMM_LEN];
 };
+
+extern const struct bin_attribute p2pmem_allocate_attr;
+int p2pmem_chardev_add(struct p2pmem_provider *p);
+void p2pmem_chardev_del(struct p2pmem_provider *p);
+void p2pmem_chardev_revoke(struct p2pmem_provider *p);
+void p2pmem_chardev_report_busy(struct p2pmem_provider *p);
 
 #endif /* P2PMEM_RUST_PROVIDER_H */

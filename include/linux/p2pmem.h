@@ -9,6 +9,7 @@
 #define _LINUX_P2PMEM_H
 
 #include <linux/dma-direction.h>
+#include <linux/list.h>
 #include <linux/types.h>
 
 /* Name of the device class every p2pmem provider belongs to (/sys/class/p2pmem). */
@@ -67,10 +68,15 @@ void p2pmem_provider_put(struct p2pmem_provider *p);
  * @p: the provider
  * @size: bytes, rounded up to pages
  *
+ * Every page of the allocation has refcount 1, owned by the allocation. get_page() and
+ * put_page() on these pages are legal (the network stack takes page references): p2pmem_free()
+ * drops the allocation's references, and a page goes back to the pool only when its last
+ * reference is gone.
+ *
  * Context: any context, atomic included.
  * Return: the kernel virtual address of the memory, or NULL when the pool is exhausted or the
  * provider is being torn down. Each allocation holds the provider's memory until it is freed
- * with p2pmem_free(): teardown waits for it.
+ * with p2pmem_free() and its pages are no longer referenced: teardown waits for it.
  */
 void *p2pmem_alloc(struct p2pmem_provider *p, size_t size);
 
@@ -83,6 +89,82 @@ void *p2pmem_alloc(struct p2pmem_provider *p, size_t size);
  * Context: any context, atomic included.
  */
 void p2pmem_free(struct p2pmem_provider *p, void *addr, size_t size);
+
+/**
+ * p2pmem_available() - bytes free in a provider's pool
+ * @p: the provider
+ *
+ * Context: any context.
+ * Return: the bytes free now (0 once the provider is torn down).
+ */
+size_t p2pmem_available(struct p2pmem_provider *p);
+
+/**
+ * p2pmem_alloc_sgl() - allocate provider memory as a one-entry scatterlist
+ * @p: the provider
+ * @nents: set to the number of entries (1)
+ * @length: bytes
+ *
+ * Context: process context.
+ * Return: the scatterlist (contiguous memory), or NULL. Free it with p2pmem_free_sgl().
+ */
+struct scatterlist *p2pmem_alloc_sgl(struct p2pmem_provider *p, unsigned int *nents, u32 length);
+
+/**
+ * p2pmem_alloc_sgl_pages() - allocate provider memory as PAGE_SIZE scatterlist entries
+ * @p: the provider
+ * @nents: set to the number of entries
+ * @length: bytes
+ *
+ * For consumers that assume one page per entry (nvmet-tcp): every entry but the last is
+ * PAGE_SIZE long, each at offset 0 of its own page; the pages need not be contiguous.
+ *
+ * Context: process context.
+ * Return: the scatterlist, or NULL (nothing stays allocated). Free it with p2pmem_free_sgl().
+ */
+struct scatterlist *p2pmem_alloc_sgl_pages(struct p2pmem_provider *p, unsigned int *nents,
+					   u32 length);
+
+/**
+ * p2pmem_free_sgl() - free a scatterlist from p2pmem_alloc_sgl() or p2pmem_alloc_sgl_pages()
+ * @p: the provider it came from
+ * @sgl: the scatterlist; NULL is ignored
+ */
+void p2pmem_free_sgl(struct p2pmem_provider *p, struct scatterlist *sgl);
+
+/**
+ * struct p2pmem_revoke - a user's request to hear that a provider is going away
+ * @revoke: called once, in process context, when the provider is being torn down (driver
+ *          unbind, unwrap, hot-unplug, rmmod), before teardown waits for its memory: stop new
+ *          I/O on it and free what you hold. It must not call p2pmem_register_revoke() or
+ *          p2pmem_unregister_revoke().
+ * @node: private to p2pmem
+ */
+struct p2pmem_revoke {
+	void (*revoke)(struct p2pmem_revoke *r);
+	struct list_head node;
+};
+
+/**
+ * p2pmem_register_revoke() - ask to be told before a provider goes away
+ * @p: the provider (the caller holds a reference on it until it unregisters)
+ * @r: the request, with @r->revoke set; it must stay valid until unregistered or revoked
+ *
+ * Context: process context.
+ * Return: 0, -EINVAL without a callback, or -ENODEV when the provider is already going away.
+ */
+int p2pmem_register_revoke(struct p2pmem_provider *p, struct p2pmem_revoke *r);
+
+/**
+ * p2pmem_unregister_revoke() - withdraw a request
+ * @p: the provider
+ * @r: the request; nothing happens if it was never registered or was already revoked
+ *
+ * Waits for a revoke callback in progress, so @r may be freed afterwards.
+ *
+ * Context: process context.
+ */
+void p2pmem_unregister_revoke(struct p2pmem_provider *p, struct p2pmem_revoke *r);
 
 /**
  * p2pmem_virt_to_bus() - the PCI bus address of provider memory

@@ -84,3 +84,30 @@ pub(crate) fn virt_to_phys(buf: NonNull<c_void>) -> u64 {
     // SAFETY: `buf` is a linear-map address the caller holds.
     unsafe { bindings::p2pmem_test_virt_to_phys(buf.as_ptr()) }
 }
+
+/// The refcount of the page holding `buf`.
+pub(crate) fn page_ref(buf: NonNull<c_void>) -> i32 {
+    // SAFETY: `buf` is mapped memory the caller holds.
+    unsafe { bindings::p2pmem_test_page_ref(buf.as_ptr()) }
+}
+
+/// A reference on the page holding `buf`, as the network stack takes one; dropped by
+/// [`PageRef`]'s `Drop`.
+pub(crate) struct PageRef(NonNull<c_void>);
+
+impl PageRef {
+    /// Takes a reference on the page holding `buf`.
+    pub(crate) fn get(buf: NonNull<c_void>) -> Self {
+        // SAFETY: `buf` is in a page the caller holds a reference on, so taking another one is
+        // legal.
+        unsafe { bindings::p2pmem_test_get_page(buf.as_ptr()) };
+        Self(buf)
+    }
+}
+
+impl Drop for PageRef {
+    fn drop(&mut self) {
+        // SAFETY: drops the reference taken in `get`.
+        unsafe { bindings::p2pmem_test_put_page(self.0.as_ptr()) };
+    }
+}

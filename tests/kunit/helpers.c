@@ -59,3 +59,18 @@ u64 p2pmem_test_virt_to_phys(void *vaddr)
 {
 	return virt_to_phys(vaddr);
 }
+
+int p2pmem_test_page_ref(void *vaddr)
+{
+	return page_ref_count(virt_to_page(vaddr));
+}
+
+void p2pmem_test_get_page(void *vaddr)
+{
+	get_page(virt_to_page(vaddr));
+}
+
+void p2pmem_test_put_page(void *vaddr)
+{
+	put_page(virt_to_page(vaddr));
+}

@@ -58,4 +58,35 @@ mod tests {
         assert!(mem.alloc(0).is_none());
         Ok(())
     }
+
+    #[test]
+    fn page_references_outlive_the_allocation() -> Result {
+        use crate::ffi::testing::{
+            page_ref,
+            PageRef, //
+        };
+        let pdev = cmb_nvme().ok_or(ENODEV)?;
+        let mem = ProviderMem::new(&pdev, 2, 0, SIZE, None)?;
+        let a = mem.alloc(2 * PAGE).ok_or(ENOMEM)?;
+        let second = a.as_ptr().map_addr(|p| p.saturating_add(PAGE));
+        // Each page of an allocation has refcount 1, owned by the allocation.
+        assert_eq!(page_ref(a.as_ptr()), 1);
+        assert_eq!(page_ref(second), 1);
+        // Another user's reference keeps its page out of the pool after the allocation is
+        // freed; the other page goes back at once.
+        let held = PageRef::get(second);
+        assert_eq!(page_ref(second), 2);
+        drop(a);
+        assert_eq!(page_ref(second), 1);
+        assert_eq!(mem.avail(), SIZE as usize - PAGE);
+        // The last reference returns it (folio_free) and leaves it at refcount 0.
+        drop(held);
+        assert_eq!(page_ref(second), 0);
+        assert_eq!(mem.avail(), SIZE as usize);
+        // A fresh allocation of it starts again at 1.
+        let b = mem.alloc(SIZE as usize).ok_or(ENOMEM)?;
+        assert_eq!(page_ref(second), 1);
+        drop(b);
+        Ok(())
+    }
 }

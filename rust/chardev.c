@@ -1,0 +1,310 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Userspace access to a provider's memory: /dev/p2pmemN (a misc device, root only) and the
+ * class device's "allocate" file (the in-tree p2pmem/allocate semantics). mmap(MAP_SHARED,
+ * offset 0) hands out pool memory, freed when unmapped.
+ *
+ * In C because the kernel crate's miscdevice has no vm_operations, no VM_PFNMAP mapping and no
+ * way to zap every user mapping of a device, which revocation needs.
+ *
+ * Two kinds of mapping:
+ * - pinnable (VM_MIXEDMAP, vm_insert_page): the pages can be pinned by GUP, so O_DIRECT and a
+ *   block device DMA straight into the BAR. Only where the generic DMA path is equivalent to a
+ *   correct P2P mapping: bus offset 0 and no translating IOMMU for the provider (dma-direct
+ *   gives the CPU address, which is then the bus address), or root opted in with
+ *   pin_through_iommu=1 (never with a bus offset).
+ * - CPU-only (VM_PFNMAP | VM_IO, remap_pfn_range): GUP refuses it, so the pages never reach a
+ *   generic DMA path; O_DIRECT gets EFAULT.
+ *
+ * Revocation (teardown of the provider): every user mapping is zapped first, then CPU-only
+ * mappings give their memory back; pinnable pages go back with their last reference. A page a
+ * long-term pin still holds is reported while teardown waits for it.
+ */
+
+#include <linux/fs.h>
+#include <linux/iommu.h>
+#include <linux/miscdevice.h>
+#include <linux/mm.h>
+#include <linux/module.h>
+#include <linux/p2pmem.h>
+#include <linux/pagemap.h>
+#include <linux/pci.h>
+#include <linux/sched.h>
+#include <linux/slab.h>
+
+#include "helpers.h"
+#include "provider.h"
+
+static bool pin_through_iommu;
+module_param(pin_through_iommu, bool, 0644);
+MODULE_PARM_DESC(pin_through_iommu,
+		 "Let user mappings of p2pmem be pinned (O_DIRECT) even when an IOMMU translates DMA for the provider; never with a bus offset");
+
+/* One user mapping of provider memory. */
+struct p2pmem_umap {
+	struct list_head node;		/* in p->umaps, under p->umap_lock */
+	struct p2pmem_provider *p;	/* referenced (its class device) */
+	void *addr;			/* CPU-only: the allocation the mapping owns; else NULL */
+	size_t len;
+};
+
+/* Whether user mappings of @p may be pinned; logs why not the first time. */
+static bool p2pmem_pinnable(struct p2pmem_provider *p)
+{
+	bool translated = false;
+
+#ifdef CONFIG_IOMMU_API
+	struct iommu_domain *domain = iommu_get_domain_for_dev(&p->pdev->dev);
+
+	translated = domain && domain->type != IOMMU_DOMAIN_IDENTITY;
+#endif
+	if (p->bus_offset) {
+		dev_info_once(&p->dev, "bus offset %#llx: user mappings are CPU-only\n",
+			      p->bus_offset);
+		return false;
+	}
+	if (translated && !pin_through_iommu) {
+		dev_info_once(&p->dev,
+			      "an IOMMU translates DMA: user mappings are CPU-only (pin_through_iommu=1 to override)\n");
+		return false;
+	}
+	return true;
+}
+
+static void p2pmem_umap_close(struct vm_area_struct *vma)
+{
+	struct p2pmem_umap *m = vma->vm_private_data;
+	struct p2pmem_provider *p = m->p;
+
+	mutex_lock(&p->umap_lock);
+	list_del(&m->node);
+	if (m->addr)
+		p2pmem_free(p, m->addr, m->len);
+	mutex_unlock(&p->umap_lock);
+	put_device(&p->dev);
+	kfree(m);
+}
+
+/* Keep each mapping whole: it owns one allocation. */
+static int p2pmem_umap_may_split(struct vm_area_struct *vma, unsigned long addr)
+{
+	return -EINVAL;
+}
+
+/* Zapped by revocation: the memory is gone. */
+static vm_fault_t p2pmem_umap_fault(struct vm_fault *vmf)
+{
+	return VM_FAULT_SIGBUS;
+}
+
+static const struct vm_operations_struct p2pmem_umap_ops = {
+	.close = p2pmem_umap_close,
+	.may_split = p2pmem_umap_may_split,
+	.fault = p2pmem_umap_fault,
+};
+
+/*
+ * Maps pool memory at @vma. A @tracked mapping (/dev/p2pmemN) has our vm_operations and is
+ * listed for revocation; an untracked one (the sysfs file: kernfs allows no close and zaps the
+ * mappings itself at removal) must be pinnable, as its pages then live by their references.
+ */
+static int p2pmem_mmap_provider(struct p2pmem_provider *p, struct vm_area_struct *vma,
+				bool tracked)
+{
+	size_t len = vma->vm_end - vma->vm_start;
+	struct p2pmem_umap *m;
+	bool pinnable;
+	size_t off;
+	void *addr;
+	int ret;
+
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
+		dev_info_ratelimited(&p->dev, "%s: only shared mappings\n", current->comm);
+		return -EINVAL;
+	}
+	if (vma->vm_pgoff) {
+		dev_info_ratelimited(&p->dev, "%s: only mappings at offset 0\n", current->comm);
+		return -EINVAL;
+	}
+	pinnable = p2pmem_pinnable(p);
+	if (!tracked && !pinnable) {
+		dev_info_ratelimited(&p->dev, "%s: CPU-only mappings only through /dev/%s\n",
+				     current->comm, dev_name(&p->dev));
+		return -EOPNOTSUPP;
+	}
+	m = kzalloc_obj(*m);
+	if (!m)
+		return -ENOMEM;
+	addr = p2pmem_alloc(p, len);
+	if (!addr) {
+		kfree(m);
+		return -ENOMEM;
+	}
+	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
+	if (pinnable) {
+		vm_flags_set(vma, VM_MIXEDMAP);
+		for (off = 0; off < len; off += PAGE_SIZE) {
+			ret = vm_insert_page(vma, vma->vm_start + off, virt_to_page(addr + off));
+			if (ret) {
+				/* mmap fails: the caller unmaps what was inserted. */
+				p2pmem_free(p, addr, len);
+				kfree(m);
+				return ret;
+			}
+		}
+		/* The mapping holds the pages now; they go back with their last reference. */
+		p2pmem_free(p, addr, len);
+		addr = NULL;
+		if (!tracked) {
+			kfree(m);
+			return 0;
+		}
+	} else {
+		ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(virt_to_phys(addr)), len,
+				      vma->vm_page_prot);
+		if (ret) {
+			p2pmem_free(p, addr, len);
+			kfree(m);
+			return ret;
+		}
+	}
+	get_device(&p->dev);
+	m->p = p;
+	m->addr = addr;
+	m->len = len;
+	vma->vm_private_data = m;
+	vma->vm_ops = &p2pmem_umap_ops;
+	mutex_lock(&p->umap_lock);
+	list_add_tail(&m->node, &p->umaps);
+	p->last_mapper = task_tgid_nr(current);
+	get_task_comm(p->last_mapper_comm, current);
+	mutex_unlock(&p->umap_lock);
+	return 0;
+}
+
+/* /sys/class/p2pmem/p2pmemN/allocate; kernfs zaps its mappings when it is removed. */
+static int p2pmem_allocate_mmap(struct file *file, struct kobject *kobj,
+				const struct bin_attribute *attr, struct vm_area_struct *vma)
+{
+	return p2pmem_mmap_provider(container_of(kobj_to_dev(kobj), struct p2pmem_provider, dev),
+				    vma, false);
+}
+
+const struct bin_attribute p2pmem_allocate_attr = {
+	.attr = { .name = "allocate", .mode = 0600 },
+	.mmap = p2pmem_allocate_mmap,
+	/* Userspace (python's mmap) checks the file is at least as large as the mapping. */
+	.size = SZ_1T,
+};
+
+/*
+ * An open /dev/p2pmemN. Its mappings hold the file, so it is released only after they are all
+ * gone: revocation zaps the address spaces of the open files to reach every mapping.
+ */
+struct p2pmem_cfile {
+	struct list_head node;		/* in p->cfiles, under p->umap_lock */
+	struct p2pmem_provider *p;	/* referenced */
+	struct file *file;
+};
+
+static int p2pmem_cdev_open(struct inode *inode, struct file *file)
+{
+	struct miscdevice *misc = file->private_data;
+	struct p2pmem_provider *p = container_of(misc, struct p2pmem_provider, misc);
+	struct p2pmem_cfile *cf;
+
+	cf = kzalloc_obj(*cf);
+	if (!cf)
+		return -ENOMEM;
+	get_device(&p->dev);
+	cf->p = p;
+	cf->file = file;
+	mutex_lock(&p->umap_lock);
+	list_add_tail(&cf->node, &p->cfiles);
+	mutex_unlock(&p->umap_lock);
+	file->private_data = cf;
+	return 0;
+}
+
+static int p2pmem_cdev_release(struct inode *inode, struct file *file)
+{
+	struct p2pmem_cfile *cf = file->private_data;
+	struct p2pmem_provider *p = cf->p;
+
+	mutex_lock(&p->umap_lock);
+	list_del(&cf->node);
+	mutex_unlock(&p->umap_lock);
+	kfree(cf);
+	put_device(&p->dev);
+	return 0;
+}
+
+static int p2pmem_cdev_mmap(struct file *file, struct vm_area_struct *vma)
+{
+	struct p2pmem_cfile *cf = file->private_data;
+
+	return p2pmem_mmap_provider(cf->p, vma, true);
+}
+
+static const struct file_operations p2pmem_cdev_fops = {
+	.owner = THIS_MODULE,
+	.open = p2pmem_cdev_open,
+	.release = p2pmem_cdev_release,
+	.mmap = p2pmem_cdev_mmap,
+};
+
+int p2pmem_chardev_add(struct p2pmem_provider *p)
+{
+	mutex_init(&p->umap_lock);
+	INIT_LIST_HEAD(&p->umaps);
+	INIT_LIST_HEAD(&p->cfiles);
+	p->misc.minor = MISC_DYNAMIC_MINOR;
+	p->misc.name = dev_name(&p->dev);
+	p->misc.fops = &p2pmem_cdev_fops;
+	p->misc.mode = 0600;
+	p->misc.parent = &p->dev;
+	return misc_register(&p->misc);
+}
+
+/* No new opens; open files keep the provider object (not its memory) until closed. */
+void p2pmem_chardev_del(struct p2pmem_provider *p)
+{
+	misc_deregister(&p->misc);
+}
+
+/*
+ * Revocation of user mappings: zap every PTE (pinnable pages lose the mapping's reference and
+ * go back to the pool), and free the memory of CPU-only mappings, whose VMAs stay (and fault
+ * with SIGBUS) until unmapped.
+ */
+void p2pmem_chardev_revoke(struct p2pmem_provider *p)
+{
+	struct p2pmem_cfile *cf;
+	struct p2pmem_umap *m;
+
+	mutex_lock(&p->umap_lock);
+	list_for_each_entry(cf, &p->cfiles, node)
+		unmap_mapping_range(cf->file->f_mapping, 0, 0, 1);
+	list_for_each_entry(m, &p->umaps, node) {
+		if (m->addr) {
+			p2pmem_free(p, m->addr, m->len);
+			m->addr = NULL;
+		}
+	}
+	mutex_unlock(&p->umap_lock);
+}
+
+/* Teardown is about to wait for every page: say who may still hold some. */
+void p2pmem_chardev_report_busy(struct p2pmem_provider *p)
+{
+	size_t avail = p2pmem_provider_avail(p);
+
+	if (avail >= p->size)
+		return;
+	mutex_lock(&p->umap_lock);
+	dev_warn(&p->dev,
+		 "teardown waits for %llu KiB still referenced (%ld allocations; pinned user pages? last mapped by pid %d %s)\n",
+		 (p->size - avail) >> 10, atomic_long_read(&p->allocations), p->last_mapper,
+		 p->last_mapper ? p->last_mapper_comm : "-");
+	mutex_unlock(&p->umap_lock);
+}
