@@ -5,12 +5,14 @@
  * if any check fails; every check prints one line "p2pmem_consumer: ok|FAIL ...".
  *
  *   insmod p2pmem_consumer.ko provider=0000:05:00.0 bar=2 clients=0000:03:00.0,0000:06:00.0 \
- *          [expect_distance=8] [expect_find=1] [repeat=1]
+ *          [expect_distance=8] [expect_find=0000:05:00.0|none] [repeat=1] [hold=1]
  */
 
 #include <linux/module.h>
 #include <linux/p2pmem.h>
+#include <linux/mm.h>
 #include <linux/pci.h>
+#include <linux/scatterlist.h>
 #include <linux/slab.h>
 #include <linux/string.h>
 
@@ -27,14 +29,31 @@ static int expect_distance = -1;
 module_param(expect_distance, int, 0444);
 MODULE_PARM_DESC(expect_distance, "the distance_many result to expect");
 
-static int expect_find = 1;
-module_param(expect_find, int, 0444);
-MODULE_PARM_DESC(expect_find, "1: find_many of the clients finds the provider; 0: finds none");
+static char *expect_find;
+module_param(expect_find, charp, 0444);
+MODULE_PARM_DESC(expect_find,
+		 "PCI address of the provider find_many of the clients finds (default: provider), or none");
 static int repeat = 1;
 module_param(repeat, int, 0444);
 MODULE_PARM_DESC(repeat, "how many times to call distance_many (verbose)");
 
+static int hold;
+module_param(hold, int, 0444);
+MODULE_PARM_DESC(hold, "1: keep an allocation until the provider is revoked or the module goes");
+
 static int failures;
+static struct p2pmem_provider *held_provider;
+static void *held;
+
+/* The provider is going away: give the memory back (teardown waits for it). */
+static void consumer_revoke(struct p2pmem_revoke *r)
+{
+	pr_info("p2pmem_consumer: revoked, freeing the held allocation\n");
+	p2pmem_free(held_provider, held, SZ_64K);
+	held = NULL;
+}
+
+static struct p2pmem_revoke consumer_revoker = { .revoke = consumer_revoke };
 
 static void check(bool ok, const char *what)
 {
@@ -91,23 +110,64 @@ static void check_allocations(struct pci_dev *pdev, struct p2pmem_provider *p)
 		p2pmem_free(p, more, SZ_4K);
 }
 
-/* The provider's function is the only one published in the VM's switch topology. */
 static void check_find(struct pci_dev *pdev, struct device **devs, int n)
 {
 	struct p2pmem_provider *found;
 	void *ram;
 
 	found = p2pmem_find_many(devs, n);
-	if (expect_find)
-		check(found && p2pmem_provider_pci_dev(found) == pdev,
-		      "find_many finds the provider");
-	else
+	if (expect_find && !strcmp(expect_find, "none"))
 		check(!found, "find_many finds no provider");
+	else
+		check(found && !strcmp(pci_name(p2pmem_provider_pci_dev(found)),
+				       expect_find ?: pci_name(pdev)),
+		      "find_many finds the closest provider");
 	p2pmem_provider_put(found);
 	check(!p2pmem_find_many(devs, 0), "find_many without clients finds nothing");
 	ram = kmalloc(64, GFP_KERNEL);
 	check(ram && !p2pmem_page_provider(virt_to_page(ram)), "a RAM page is not p2pmem");
 	kfree(ram);
+}
+
+static void check_sgl(struct p2pmem_provider *p)
+{
+	size_t avail = 0;
+	struct scatterlist *sgl, *sg;
+	unsigned int nents = 0, i;
+	bool pages_ok = true;
+	struct page *page;
+
+	sgl = p2pmem_alloc_sgl(p, &nents, SZ_64K + 100);
+	check(sgl && nents == 1 && sgl->length == SZ_64K + 100 &&
+	      p2pmem_page_provider(sg_page(sgl)) == p, "alloc_sgl: one entry");
+	p2pmem_free_sgl(p, sgl);
+
+	sgl = p2pmem_alloc_sgl_pages(p, &nents, 3 * PAGE_SIZE + 100);
+	check(sgl && nents == 4, "alloc_sgl_pages: one entry per page");
+	if (sgl) {
+		for_each_sg(sgl, sg, nents, i)
+			pages_ok &= sg->offset == 0 && p2pmem_page_provider(sg_page(sg)) == p &&
+				    sg->length == (i < 3 ? PAGE_SIZE : 100);
+	}
+	check(pages_ok, "alloc_sgl_pages: PAGE_SIZE entries of p2pmem");
+	p2pmem_free_sgl(p, sgl);
+
+	/* Page references: 1 per page; another user's reference outlives the allocation. */
+	sgl = p2pmem_alloc_sgl(p, &nents, PAGE_SIZE);
+	if (!sgl) {
+		check(false, "alloc_sgl of a page");
+		return;
+	}
+	page = sg_page(sgl);
+	check(page_ref_count(page) == 1, "a page is handed out with refcount 1");
+	get_page(page);
+	avail = p2pmem_available(p);
+	p2pmem_free_sgl(p, sgl);
+	check(page_ref_count(page) == 1 && p2pmem_available(p) == avail,
+	      "a referenced page stays out of the pool after free");
+	put_page(page);
+	check(p2pmem_available(p) == avail + PAGE_SIZE,
+	      "the last put_page returns it to the pool");
 }
 
 static void check_distance(struct pci_dev *pdev)
@@ -157,7 +217,15 @@ static int __init p2pmem_consumer_init(void)
 	check(p, "provider_get");
 	if (p) {
 		check_allocations(pdev, p);
-		p2pmem_provider_put(p);
+		check_sgl(p);
+		if (hold) {
+			held = p2pmem_alloc(p, SZ_64K);
+			check(held && !p2pmem_register_revoke(p, &consumer_revoker),
+			      "hold an allocation with a revoke callback");
+			held_provider = p;
+		} else {
+			p2pmem_provider_put(p);
+		}
 	}
 	check_distance(pdev);
 	pci_dev_put(pdev);
@@ -167,6 +235,12 @@ static int __init p2pmem_consumer_init(void)
 
 static void __exit p2pmem_consumer_exit(void)
 {
+	if (!held_provider)
+		return;
+	p2pmem_unregister_revoke(held_provider, &consumer_revoker);
+	if (held)
+		p2pmem_free(held_provider, held, SZ_64K);
+	p2pmem_provider_put(held_provider);
 }
 
 module_init(p2pmem_consumer_init);

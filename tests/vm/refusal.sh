@@ -14,7 +14,7 @@ echo "$cmb 2" >/sys/class/p2pmem/wrap || fail "wrap $cmb failed"
 
 mark=$(dmesg_mark)
 insmod "$P2PMEM_CONSUMER_KO" provider="$cmb" clients="$plain" expect_distance=-1 \
-	expect_find=0 repeat=40 ||
+	expect_find=none repeat=40 ||
 	{ dmesg_since "$mark" | grep p2pmem >&2; fail "the consumer's checks failed (not allowed)"; }
 rmmod p2pmem_consumer
 line="nvme $plain: p2pmem: cannot use the memory of $cmb: no common upstream bridge and host \
