@@ -3,7 +3,9 @@
 //! A PCI driver for plain memory-BAR devices: it makes the whole BAR a published provider.
 //!
 //! ivshmem-plain (1af4:1110, BAR 2) is in the ID table; other devices can be bound with
-//! `new_id` (the driver data is then BAR 2) or `driver_override`.
+//! `new_id` (the driver data is then BAR 2) or `driver_override`. An NVMe controller bound this
+//! way serves its Controller Memory Buffer: the driver enables it (CMBMSC) and provides the
+//! range CMBLOC and CMBSZ describe.
 
 use kernel::{
     device::Core,
@@ -11,7 +13,10 @@ use kernel::{
     prelude::*, //
 };
 
-use crate::provider::Provider;
+use crate::{
+    nvme_cmb,
+    provider::Provider, //
+};
 
 /// The driver.
 pub(crate) struct MemBarDriver;
@@ -43,9 +48,13 @@ impl pci::Driver for MemBarDriver {
         pdev: &'bound pci::Device<Core<'_>>,
         info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
-        let bar = info.copied().unwrap_or(2);
         pdev.enable_device_mem()?;
-        let provider = Provider::new(pdev, bar, 0, 0)?;
+        let provider = if pdev.pci_class() == pci::Class::STORAGE_EXPRESS {
+            let cmb = nvme_cmb::enable(pdev)?;
+            Provider::new(pdev, cmb.bar, cmb.offset, cmb.size)?
+        } else {
+            Provider::new(pdev, info.copied().unwrap_or(2), 0, 0)?
+        };
         provider.publish();
         Ok(MemBarData {
             _provider: provider,

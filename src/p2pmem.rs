@@ -17,6 +17,7 @@ mod display;
 mod ffi;
 mod host_bridge;
 mod membar;
+mod nvme_cmb;
 #[path = "../policy/src/lib.rs"]
 pub mod policy;
 mod provider;

@@ -12,6 +12,7 @@
 pub mod bus_offset;
 pub mod dma_plan;
 pub mod host_bridge;
+pub mod nvme_cmb;
 pub mod pci_addr;
 pub mod provider_range;
 pub mod selection;

@@ -79,3 +79,19 @@ rebind() {
 	done
 	fail "$1 not bound to $2"
 }
+
+# cmb_regs FUNCTION [clear]: CMBLOC, CMBSZ and CMBMSC (low, high) of an NVMe function, read
+# from its BAR 0 as "0x.. 0x.. 0x.. 0x..". With "clear", first write 0 to CMBMSC.
+cmb_regs() {
+	local dev=/sys/bus/pci/devices/$1
+	shift
+	python3 -I -S - "$dev/resource0" "$@" <<-'EOF'
+	import ctypes, mmap, os, sys
+	m = mmap.mmap(os.open(sys.argv[1], os.O_RDWR | os.O_SYNC), 4096)
+	reg = lambda off: ctypes.c_uint32.from_buffer(m, off)
+	if sys.argv[2:] == ["clear"]:
+	    reg(0x50).value = 0
+	    reg(0x54).value = 0
+	print(" ".join("%#x" % reg(off).value for off in (0x38, 0x3c, 0x50, 0x54)))
+	EOF
+}

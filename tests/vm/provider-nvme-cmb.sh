@@ -15,20 +15,6 @@ dev=/sys/bus/pci/devices/$cmb
 drv=/sys/bus/pci/drivers/nvme
 expect_eq "driver of $cmb" nvme "$(basename "$(readlink -f "$dev/driver")")"
 
-# cmb_regs [clear]: CMBLOC, CMBSZ and CMBMSC (low, high) of $cmb, read from its BAR 0 as
-# "0x.. 0x.. 0x.. 0x..". With "clear", first write 0 to CMBMSC.
-cmb_regs() {
-	python3 -I -S - "$dev/resource0" "$@" <<-'EOF'
-	import ctypes, mmap, os, sys
-	m = mmap.mmap(os.open(sys.argv[1], os.O_RDWR | os.O_SYNC), 4096)
-	reg = lambda off: ctypes.c_uint32.from_buffer(m, off)
-	if sys.argv[2:] == ["clear"]:
-	    reg(0x50).value = 0
-	    reg(0x54).value = 0
-	print(" ".join("%#x" % reg(off).value for off in (0x38, 0x3c, 0x50, 0x54)))
-	EOF
-}
-
 ctrl() { basename "$(ls -d "$dev"/nvme/nvme* 2>/dev/null | head -n 1)"; }
 provider() { ls -d "$dev"/p2pmem/p2pmem* 2>/dev/null | head -n 1; }
 wait_live() {
@@ -44,7 +30,7 @@ wait_live() {
 c=$(ctrl)
 [ -n "$c" ] && [ "$c" != nvme ] || fail "no NVMe controller below $cmb"
 wait_live "$c"
-read -r cmbloc cmbsz lo hi <<<"$(cmb_regs)"
+read -r cmbloc cmbsz lo hi <<<"$(cmb_regs "$cmb")"
 echo "$c ($cmb) at load: CMBLOC $cmbloc CMBSZ $cmbsz CMBMSC $hi:$lo"
 expect_eq "CMBLOC in sysfs" "$((cmbloc))" "$(cat "/sys/class/nvme/$c/cmbloc")"
 expect_eq "CMBSZ in sysfs" "$((cmbsz))" "$(cat "/sys/class/nvme/$c/cmbsz")"
@@ -73,7 +59,7 @@ expect_provider() { # WHEN
 }
 expect_cmb_regs() { # WHEN
 	local loc sz lo hi
-	read -r loc sz lo hi <<<"$(cmb_regs)"
+	read -r loc sz lo hi <<<"$(cmb_regs "$cmb")"
 	echo "$1: CMBLOC $loc CMBSZ $sz CMBMSC $hi:$lo"
 	expect_eq "$1: CMBLOC" "$cmbloc" "$loc"
 	expect_eq "$1: CMBSZ" "$cmbsz" "$sz"
@@ -104,7 +90,7 @@ expect_readable "after a reset"
 
 # A conventional reset or D3cold clears CMBMSC; QEMU then reads CMBLOC and CMBSZ as 0. The next
 # controller reset must program it again.
-read -r loc sz lo hi <<<"$(cmb_regs clear)"
+read -r loc sz lo hi <<<"$(cmb_regs "$cmb" clear)"
 echo "CMBMSC cleared: CMBLOC $loc CMBSZ $sz CMBMSC $hi:$lo"
 expect_eq "CMBSZ with CMBMSC cleared" 0x0 "$sz"
 echo 1 >"/sys/class/nvme/$c/reset_controller" || fail "reset of $c failed"
