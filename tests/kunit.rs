@@ -15,3 +15,5 @@ mod policy;
 mod provider;
 #[path = "kunit/shim.rs"]
 mod shim;
+#[path = "kunit/validation.rs"]
+mod validation;
