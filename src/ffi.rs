@@ -21,6 +21,14 @@ pub(crate) mod shim;
 pub(crate) mod testing;
 pub(crate) mod vcache;
 
+/// The raw `struct device` of a device, for the C glue.
+fn dev_raw(dev: &kernel::device::Device) -> *mut kernel::bindings::device {
+    // CAST: `device::Device` is a transparent wrapper of `struct device`.
+    core::ptr::from_ref(dev)
+        .cast::<kernel::bindings::device>()
+        .cast_mut()
+}
+
 /// Bindings generated from `rust/bindings.h`: genalloc and the module's C glue.
 ///
 /// Types the kernel crate already binds come from `kernel::bindings`, so the two sets of bindings

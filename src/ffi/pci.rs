@@ -32,11 +32,7 @@ use crate::policy::{
 
 /// The raw `struct device` of a PCI function.
 pub(super) fn raw(dev: &pci::Device) -> *mut kbindings::device {
-    let dev: &device::Device = dev.as_ref();
-    // CAST: `device::Device` is a transparent wrapper of `struct device`.
-    core::ptr::from_ref(dev)
-        .cast::<kbindings::device>()
-        .cast_mut()
+    super::dev_raw(dev.as_ref())
 }
 
 /// The raw `struct pci_dev` of a PCI function.
@@ -179,12 +175,8 @@ pub(crate) fn driver_name<'b>(pdev: &pci::Device, buf: &'b mut [u8; 32]) -> Opti
 /// The nearest PCI function at or above `dev` (as `find_parent_pci_dev()` in p2pdma.c): `dev`
 /// itself, or the function a block device or an RDMA device sits on.
 pub(crate) fn pci_parent_of(dev: &device::Device) -> Option<&pci::Device> {
-    // CAST: `device::Device` is a transparent wrapper of `struct device`.
-    let raw_dev = core::ptr::from_ref(dev)
-        .cast::<kbindings::device>()
-        .cast_mut();
-    // SAFETY: `raw_dev` is a live device; the result is it or one of its parents, or NULL.
-    let up = unsafe { bindings::p2pmem_pci_parent_of(raw_dev) };
+    // SAFETY: `dev` is a live device; the result is it or one of its parents, or NULL.
+    let up = unsafe { bindings::p2pmem_pci_parent_of(super::dev_raw(dev)) };
     if up.is_null() {
         return None;
     }

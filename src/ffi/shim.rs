@@ -112,7 +112,7 @@ impl<'a> RangeMapping<'a> {
         // SAFETY: both devices are live for the call; `map` is a valid out-parameter.
         kernel::error::to_result(unsafe {
             bindings::p2pmem_map_range(
-                super::vcache::dev_raw(client),
+                super::dev_raw(client),
                 super::pci::raw_pci(provider),
                 bar,
                 offset,
@@ -136,12 +136,7 @@ impl Drop for RangeMapping<'_> {
     fn drop(&mut self) {
         // SAFETY: `map` is a live mapping for `client` in `dir` (type invariant).
         unsafe {
-            bindings::p2pmem_unmap_range(
-                super::vcache::dev_raw(self.client),
-                &self.map,
-                self.dir.into(),
-                0,
-            )
+            bindings::p2pmem_unmap_range(super::dev_raw(self.client), &self.map, self.dir.into(), 0)
         };
     }
 }

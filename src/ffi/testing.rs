@@ -14,14 +14,10 @@ use kernel::{
     prelude::*, //
 };
 
-use super::bindings;
-
-fn dev_raw(dev: &device::Device) -> *mut kernel::bindings::device {
-    // CAST: `device::Device` is a transparent wrapper of `struct device`.
-    core::ptr::from_ref(dev)
-        .cast::<kernel::bindings::device>()
-        .cast_mut()
-}
+use super::{
+    bindings,
+    dev_raw, //
+};
 
 /// Maps a scatterlist of `segs` (buffer, length) for `client` with `p2pmem_map_sg()`, unmaps
 /// it, and returns the DMA entries it had, or the error.

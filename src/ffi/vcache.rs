@@ -10,6 +10,7 @@ use kernel::{
 
 use super::{
     bindings,
+    dev_raw,
     pci::raw, //
 };
 
@@ -89,13 +90,6 @@ pub(crate) fn dma_seg_limits(dev: &device::Device) -> (u64, u64) {
     // SAFETY: `dev` is a live device; valid out-parameters.
     unsafe { bindings::p2pmem_dma_seg_limits(dev_raw(dev), &mut max, &mut boundary) };
     (max, boundary)
-}
-
-pub(super) fn dev_raw(dev: &device::Device) -> *mut kernel::bindings::device {
-    // CAST: `device::Device` is a transparent wrapper of `struct device`.
-    core::ptr::from_ref(dev)
-        .cast::<kernel::bindings::device>()
-        .cast_mut()
 }
 
 fn key_index(key: u64) -> usize {
