@@ -95,3 +95,20 @@ cmb_regs() {
 	print(" ".join("%#x" % reg(off).value for off in (0x38, 0x3c, 0x50, 0x54)))
 	EOF
 }
+
+# nvme_ns FUNCTION: the block device of the first namespace of an NVMe function.
+nvme_ns() { echo "/dev/$(basename "$(ls -d /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n1 | head -n 1)")"; }
+
+# expect_p2p_copies FILE SRC DST: O_DIRECT copies of 4 MiB of SRC to DST through memory mmap()ed
+# from FILE (tests/vm/p2pcopy.py), in 4 KiB, 64 KiB and 1 MiB chunks, each checked by checksum.
+expect_p2p_copies() {
+	local want chunk
+	want=$(dd if="$2" bs=1M count=4 iflag=direct status=none | sha256sum)
+	for chunk in 4096 65536 1048576; do
+		dd if=/dev/zero of="$3" bs=1M count=4 oflag=direct status=none
+		python3 "$(dirname "${BASH_SOURCE[0]}")/p2pcopy.py" "$1" "$2" "$3" "$chunk" $((4 << 20)) ||
+			fail "copy through $1 in $chunk-byte chunks failed"
+		expect_eq "checksum through $1, $chunk-byte chunks" "$want" \
+			"$(dd if="$3" bs=1M count=4 iflag=direct status=none | sha256sum)"
+	done
+}

@@ -7,8 +7,7 @@
 
 shm=$(fn_of 1af4:1110) a=$(nvme_plain) b=$(nvme_cmb)
 p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
-ns() { basename "$(ls -d /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n1 | head -n 1)"; }
-na=/dev/$(ns "$a") nb=/dev/$(ns "$b")
+na=$(nvme_ns "$a") nb=$(nvme_ns "$b")
 [ -e "/sys/bus/pci/devices/$shm/iommu_group" ] || fail "no IOMMU group for $shm"
 copy() { python3 "$(dirname "$0")/p2pcopy.py" "$1" "$na" "$nb" 65536 1048576; }
 

@@ -8,24 +8,15 @@
 
 shm=$(fn_of 1af4:1110) a=$(nvme_plain) b=$(nvme_cmb)
 p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
-ns() { basename "$(ls -d /sys/bus/pci/devices/"$1"/nvme/nvme*/nvme*n1 | head -n 1)"; }
-na=/dev/$(ns "$a") nb=/dev/$(ns "$b")
+na=$(nvme_ns "$a") nb=$(nvme_ns "$b")
 [ -b "$na" ] && [ -b "$nb" ] || fail "no namespaces for $a and $b"
 expect_file "/dev/$p"
 expect_eq "mode of /dev/$p" 600 "$(stat -c %a "/dev/$p")"
 expect_eq "mode of allocate" 600 "$(stat -c %a "/sys/class/p2pmem/$p/allocate")"
 
-total=$((4 << 20))
 dd if=/dev/urandom of="$na" bs=1M count=4 oflag=direct status=none || fail "filling $na failed"
-want=$(dd if="$na" bs=1M count=4 iflag=direct status=none | sha256sum)
 for file in "/dev/$p" "/sys/class/p2pmem/$p/allocate"; do
-	for chunk in 4096 65536 1048576; do
-		dd if=/dev/zero of="$nb" bs=1M count=4 oflag=direct status=none
-		python3 "$(dirname "$0")/p2pcopy.py" "$file" "$na" "$nb" "$chunk" "$total" ||
-			fail "copy through $file in $chunk-byte chunks failed"
-		expect_eq "checksum through $file, $chunk-byte chunks" "$want" \
-			"$(dd if="$nb" bs=1M count=4 iflag=direct status=none | sha256sum)"
-	done
+	expect_p2p_copies "$file" "$na" "$nb"
 done
 expect_eq "available after the copies" $((64 << 20)) "$(cat "/sys/class/p2pmem/$p/available")"
 
