@@ -10,6 +10,7 @@
 #![cfg_attr(not(any(test, P2PMEM_MODULE)), no_std)]
 
 pub mod bus_offset;
+pub mod dma_api;
 pub mod dma_plan;
 pub mod host_bridge;
 pub mod nvme_cmb;

@@ -16,6 +16,11 @@ use crate::{
         dma_mask_reaches,
         Window, //
     },
+    dma_api::{
+        check as dma_api_check,
+        DmaApiFacts,
+        DmaApiRefusal, //
+    },
     dma_plan::{
         merges,
         plan_segment,
@@ -925,4 +930,112 @@ fn verdicts_drive_segment_plans_on_the_vm_topologies() {
         plan_segment(v.map_type, 0xfe00_0000, 4096, 0, u64::MAX),
         Err(PlanError::NotSupported)
     );
+}
+
+fn dma_facts() -> DmaApiFacts {
+    DmaApiFacts {
+        bus_offset: 0,
+        bus_start: 0xf000_0000,
+        len: 0x40_0000,
+        dma_mask: u64::MAX,
+        iommu_translates: false,
+        force_bounce: false,
+    }
+}
+
+#[test]
+fn behind_one_switch_the_dma_api_gives_correct_p2p_addresses() {
+    let t = all_topology();
+    let (p, c) = (f(&t, "03:00.0"), f(&t, "04:00.0"));
+    let v = dma_api_check(&p, &c, &policy(INTEL), &dma_facts()).unwrap();
+    assert_eq!((v.map_type, v.distance), (MapType::BusAddr, 4));
+}
+
+#[test]
+fn dma_api_refusals_each_on_its_own() {
+    let t = all_topology();
+    let (p, c) = (f(&t, "03:00.0"), f(&t, "04:00.0"));
+    let pol = policy(INTEL);
+    let check = |facts: DmaApiFacts| dma_api_check(&p, &c, &pol, &facts);
+
+    let r = check(DmaApiFacts {
+        bus_offset: 0x1000_0000_0000,
+        ..dma_facts()
+    });
+    assert_eq!(r, Err(DmaApiRefusal::BusOffset(0x1000_0000_0000)));
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "the host bridge has a bus offset of 0x100000000000, which the client's DMA mapping \
+         would not apply"
+    );
+    let r = check(DmaApiFacts {
+        force_bounce: true,
+        ..dma_facts()
+    });
+    assert_eq!(r, Err(DmaApiRefusal::Bounced));
+    // The last byte, 0xf03f_ffff, is beyond a 31-bit mask and within a 32-bit one.
+    let r = check(DmaApiFacts {
+        dma_mask: 0x7fff_ffff,
+        ..dma_facts()
+    });
+    assert_eq!(
+        r,
+        Err(DmaApiRefusal::Mask {
+            mask: 0x7fff_ffff,
+            last: 0xf03f_ffff
+        })
+    );
+    assert!(check(DmaApiFacts {
+        dma_mask: 0xffff_ffff,
+        ..dma_facts()
+    })
+    .is_ok());
+}
+
+#[test]
+fn a_translating_iommu_needs_the_host_bridge_route_even_behind_a_switch() {
+    let t = all_topology();
+    let (p, c) = (f(&t, "03:00.0"), f(&t, "04:00.0"));
+    let facts = DmaApiFacts {
+        iommu_translates: true,
+        ..dma_facts()
+    };
+    let r = dma_api_check(&p, &c, &policy(INTEL), &facts);
+    assert_eq!(
+        r,
+        Err(DmaApiRefusal::Iommu(HostBridgeDecision::NotAllowed(
+            Q35_HOST
+        )))
+    );
+    assert_eq!(
+        r.unwrap_err().to_string(),
+        "an IOMMU translates the client's DMA, so it reaches the memory through the host \
+         bridge, and host bridge 8086:29c0 is not allowed"
+    );
+    let runtime = [AllowEntry::any(Q35_HOST)];
+    let allowed = HostBridgePolicy {
+        runtime: &runtime,
+        ..policy(INTEL)
+    };
+    assert!(dma_api_check(&p, &c, &allowed, &facts).is_ok());
+    // A Zen CPU routes through its host bridges.
+    assert!(dma_api_check(&p, &c, &policy(EPYC), &facts).is_ok());
+}
+
+#[test]
+fn dma_api_check_reports_an_impossible_verdict_first() {
+    let t = all_topology();
+    let (p, c) = (f(&t, "07:00.0"), f(&t, "08:00.0"));
+    let facts = DmaApiFacts {
+        bus_offset: 0x1000,
+        ..dma_facts()
+    };
+    let r = dma_api_check(&p, &c, &policy(INTEL), &facts);
+    let Err(e @ DmaApiRefusal::NotSupported(v)) = r else {
+        panic!("{r:?}");
+    };
+    assert_eq!(v.map_type, MapType::NotSupported);
+    assert!(e
+        .to_string()
+        .starts_with("P2P is not possible: no common upstream bridge and host bridge 8086:29c0"));
 }
