@@ -16,3 +16,6 @@ EXPORT_SYMBOL_GPL(p2pmem_distance_many);
 
 extern typeof(p2pmem_find_many) p2pmem_find_many;
 EXPORT_SYMBOL_GPL(p2pmem_find_many);
+
+extern typeof(p2pmem_dma_api_check) p2pmem_dma_api_check;
+EXPORT_SYMBOL_GPL(p2pmem_dma_api_check);

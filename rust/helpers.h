@@ -113,6 +113,32 @@ int p2pmem_shim_plan(struct device *client, struct pci_dev *provider, u64 phys, 
 		     u64 bus_offset, u64 *bus);
 bool p2pmem_shim_merges(struct device *client, u64 prev, u64 prev_len, u64 next, u64 next_len);
 
+/* rust/claim.c and what it asks of the Rust side (src/ffi/claim.rs) */
+bool p2pmem_published_on(struct pci_dev *pdev);
+#define P2PMEM_SELECT_OFF 0
+#define P2PMEM_SELECT_ANY 1
+#define P2PMEM_SELECT_PROVIDER 2
+struct p2pmem_selection {
+	int kind;	/* P2PMEM_SELECT_* */
+	u16 domain;	/* the provider's address, with P2PMEM_SELECT_PROVIDER */
+	u8 bus;
+	u8 devfn;
+};
+
+/* 0, or -EINVAL when @buf is neither a boolean nor a PCI address */
+int p2pmem_parse_selection(const char *buf, size_t len, struct p2pmem_selection *sel);
+struct p2pmem_dma_api_facts {
+	u64 bus_offset;
+	u64 bus_start;
+	u64 len;
+	u64 dma_mask;
+	bool iommu_translates;
+	bool force_bounce;
+};
+
+void p2pmem_dma_api_facts(struct p2pmem_provider *p, struct device *dev,
+			  struct p2pmem_dma_api_facts *f);
+
 /* tests/kunit/helpers.c, linked only into KUnit builds */
 int p2pmem_test_map_sg(struct device *dev, void *const *bufs, const u32 *lens, int n, u64 *dma,
 		       u32 *dma_len);

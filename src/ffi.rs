@@ -6,6 +6,7 @@
 //! crate's) are used here and nowhere else; the submodules turn them into safe types that the
 //! rest of the module builds on.
 
+pub(crate) mod claim;
 pub(crate) mod class;
 pub(crate) mod exports;
 // The C provider (rust/provider.c) uses genalloc directly; this safe wrapper is for a Rust-side

@@ -13,6 +13,7 @@ use kernel::{
     prelude::*, //
 };
 
+mod claim;
 mod display;
 mod ffi;
 mod host_bridge;

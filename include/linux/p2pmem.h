@@ -18,6 +18,7 @@
 struct device;
 struct page;
 struct pci_dev;
+struct p2pmem_claim;
 struct p2pmem_map_state;
 struct p2pmem_provider;
 struct scatterlist;
@@ -252,6 +253,107 @@ struct pci_dev *p2pmem_provider_pci_dev(struct p2pmem_provider *p);
  * Return: the provider @page belongs to, or NULL when it is not p2pmem.
  */
 struct p2pmem_provider *p2pmem_page_provider(struct page *page);
+
+/**
+ * p2pmem_dma_api_check() - is the plain DMA API a correct P2P mapping for this client?
+ * @p: the provider
+ * @client: a device whose driver maps @p's pages with dma_map_page() or dma_map_sg() rather
+ *          than p2pmem_map_sg(), as nvme-pci does for bio pages; resolved to the nearest PCI
+ *          function above it
+ * @verbose: log, rate-limited, why not
+ *
+ * Without CONFIG_PCI_P2PDMA the kernel maps a BAR page like RAM: the device gets the CPU
+ * physical address, through the IOMMU if one translates its DMA, and swiotlb may bounce it.
+ * That is correct only if P2P between the two is possible at all, the host bridge has no bus
+ * offset, nothing bounces (the memory lies within the client's DMA mask and swiotlb is not
+ * forced) and, when an IOMMU translates the client's DMA, the route through the host bridge is
+ * allowed. Give pages to such a client only when this returns 0.
+ *
+ * Context: process context.
+ * Return: 0; -EREMOTEIO when P2P is not possible; -EXDEV when the DMA API would give a wrong
+ * address or bounce; -EINVAL when @client is not below a PCI function.
+ */
+int p2pmem_dma_api_check(struct p2pmem_provider *p, struct device *client, bool verbose);
+
+/**
+ * p2pmem_enable_store() - parse a "use p2pmem" control value
+ * @page: what the user wrote: a boolean (kstrtobool() spelling) or a PCI address such as
+ *        0000:03:00.0; one trailing newline is allowed
+ * @p2p_dev: set to the named PCI function, referenced (release with pci_dev_put()), or NULL
+ * @use: set to whether p2pmem is to be used
+ *
+ * The counterpart of the in-tree pci_p2pdma_enable_store(), for configfs or sysfs files such
+ * as nvmet's namespace p2pmem attribute. Unlike it, a value containing ':' is always an
+ * address: a mistyped address is an error, never read as "0" or "1".
+ *
+ * Context: process context.
+ * Return: 0; -EINVAL for a value that is neither; -ENODEV when no such PCI function exists or
+ * it has no published p2pmem (logged).
+ */
+int p2pmem_enable_store(const char *page, struct pci_dev **p2p_dev, bool *use);
+
+/**
+ * p2pmem_enable_show() - print a "use p2pmem" control value
+ * @page: a sysfs or configfs page
+ * @p2p_dev: the selected PCI function, or NULL
+ * @use: whether p2pmem is used
+ *
+ * Return: the length of "0", "1" or the PCI address of @p2p_dev, with a newline.
+ */
+ssize_t p2pmem_enable_show(char *page, struct pci_dev *p2p_dev, bool use);
+
+/**
+ * p2pmem_claim() - choose a provider for a set of clients and hold it
+ * @p2p_dev: the PCI function whose provider to use, or NULL for the closest published one
+ *           (p2pmem_find_many())
+ * @clients: the devices that will DMA to the memory with the plain DMA API
+ * @num_clients: number of entries in @clients, at least 1
+ * @who: the consumer, for messages (e.g. "nvmet ctrl 1 nsid 1")
+ *
+ * Checks every client with p2pmem_dma_api_check() and logs the reason for a refusal. The claim
+ * watches the provider: once the provider starts going away, p2pmem_claim_alloc_sgl() fails
+ * (the consumer falls back to system memory) and memory already allocated is waited for.
+ *
+ * Context: process context.
+ * Return: the claim (release with p2pmem_unclaim()), or an ERR_PTR: -EINVAL (a client is
+ * NULL), -ENODEV (no provider), -EREMOTEIO or -EXDEV (a client cannot use it), -ENOMEM.
+ */
+struct p2pmem_claim *p2pmem_claim(struct pci_dev *p2p_dev, struct device **clients,
+				  int num_clients, const char *who);
+
+/**
+ * p2pmem_unclaim() - release a claim
+ * @c: the claim; NULL and ERR_PTR values are ignored
+ *
+ * Memory allocated through the claim stays valid: free it with p2pmem_free_sgl() on
+ * p2pmem_claim_provider().
+ *
+ * Context: process context.
+ */
+void p2pmem_unclaim(struct p2pmem_claim *c);
+
+/**
+ * p2pmem_claim_provider() - the provider a claim holds
+ * @c: the claim
+ *
+ * Return: the provider, valid while the claim is held or memory allocated through it is.
+ */
+struct p2pmem_provider *p2pmem_claim_provider(struct p2pmem_claim *c);
+
+/**
+ * p2pmem_claim_alloc_sgl() - allocate a scatterlist through a claim
+ * @c: the claim
+ * @nents: set to the number of entries
+ * @length: bytes
+ * @pages: PAGE_SIZE entries (p2pmem_alloc_sgl_pages()) rather than one contiguous entry
+ *
+ * Context: process context.
+ * Return: the scatterlist, or NULL when the pool is exhausted (counted in the provider's
+ * alloc_failures) or the provider is going away; the caller then uses system memory. Free it
+ * with p2pmem_free_sgl(p2pmem_claim_provider(@c), sgl).
+ */
+struct scatterlist *p2pmem_claim_alloc_sgl(struct p2pmem_claim *c, unsigned int *nents,
+					   u32 length, bool pages);
 
 /**
  * p2pmem_map_sg() - DMA-map a scatterlist that may hold p2pmem pages, for a client

@@ -1,13 +1,15 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * A C consumer of p2pmem.ko's exported API (include/linux/p2pmem.h), built against its
- * Module.symvers. At load it exercises the API on one provider and fails the load (-EINVAL)
+ * Module.symvers. At load it exercises the API on one provider (allocation, scatterlists,
+ * distance, find, control values, claims) and fails the load (-EINVAL)
  * if any check fails; every check prints one line "p2pmem_consumer: ok|FAIL ...".
  *
  *   insmod p2pmem_consumer.ko provider=0000:05:00.0 bar=2 clients=0000:03:00.0,0000:06:00.0 \
  *          [expect_distance=8] [expect_find=0000:05:00.0|none] [repeat=1] [hold=1]
  */
 
+#include <linux/err.h>
 #include <linux/module.h>
 #include <linux/p2pmem.h>
 #include <linux/mm.h>
@@ -170,6 +172,62 @@ static void check_sgl(struct p2pmem_provider *p)
 	      "the last put_page returns it to the pool");
 }
 
+/* The "0 / 1 / PCI address" control values, as nvmet's p2pmem attribute uses them. */
+static void check_enable(struct pci_dev *pdev)
+{
+	struct pci_dev *dev = NULL;
+	char *page;
+	bool use;
+
+	check(!p2pmem_enable_store("0\n", &dev, &use) && !use && !dev, "enable_store 0");
+	check(!p2pmem_enable_store("on", &dev, &use) && use && !dev, "enable_store on");
+	check(p2pmem_enable_store("maybe", &dev, &use) == -EINVAL, "enable_store refuses garbage");
+	check(p2pmem_enable_store("0000:03:20.0", &dev, &use) == -EINVAL,
+	      "enable_store refuses a bad address");
+	check(!p2pmem_enable_store(pci_name(pdev), &dev, &use) && use && dev == pdev,
+	      "enable_store names the provider");
+	page = (char *)__get_free_page(GFP_KERNEL);
+	if (page) {
+		check(p2pmem_enable_show(page, dev, true) == strlen(pci_name(pdev)) + 1 &&
+		      !strncmp(page, pci_name(pdev), strlen(pci_name(pdev))),
+		      "enable_show prints the address");
+		check(p2pmem_enable_show(page, NULL, true) == 2 && page[0] == '1' &&
+		      p2pmem_enable_show(page, NULL, false) == 2 && page[0] == '0',
+		      "enable_show prints 1 and 0");
+		free_page((unsigned long)page);
+	}
+	pci_dev_put(dev);
+}
+
+/* A claim on the named provider for every client: refused when they cannot reach it. */
+static void check_claim(struct pci_dev *pdev, struct device **devs, int n)
+{
+	struct p2pmem_provider *p;
+	struct p2pmem_claim *c;
+	struct scatterlist *sgl;
+	unsigned int nents = 0;
+
+	check(PTR_ERR(p2pmem_claim(pdev, devs, 0, "p2pmem_consumer")) == -EINVAL,
+	      "claim without clients is refused");
+	c = p2pmem_claim(pdev, devs, n, "p2pmem_consumer");
+	if (expect_distance < 0) {
+		check(PTR_ERR(c) == -EREMOTEIO, "claim of unreachable memory is refused");
+		p2pmem_unclaim(c);
+		return;
+	}
+	check(!IS_ERR(c), "claim");
+	if (IS_ERR(c))
+		return;
+	p = p2pmem_claim_provider(c);
+	check(p2pmem_provider_pci_dev(p) == pdev && !p2pmem_dma_api_check(p, devs[0], true),
+	      "the claim holds the named provider, usable through the DMA API");
+	sgl = p2pmem_claim_alloc_sgl(c, &nents, 3 * PAGE_SIZE, true);
+	check(sgl && nents == 3 && p2pmem_page_provider(sg_page(sgl)) == p,
+	      "claim_alloc_sgl gives page-granular p2pmem");
+	p2pmem_free_sgl(p, sgl);
+	p2pmem_unclaim(c);
+}
+
 static void check_distance(struct pci_dev *pdev)
 {
 	struct device *devs[8];
@@ -196,6 +254,7 @@ static void check_distance(struct pci_dev *pdev)
 	pr_info("p2pmem_consumer: distance_many=%d\n", d);
 	check(d == expect_distance, "distance_many as expected");
 	check_find(pdev, devs, n);
+	check_claim(pdev, devs, n);
 	for (i = 0; i < n; i++)
 		put_device(devs[i]);
 	kfree(list);
@@ -227,6 +286,7 @@ static int __init p2pmem_consumer_init(void)
 			p2pmem_provider_put(p);
 		}
 	}
+	check_enable(pdev);
 	check_distance(pdev);
 	pci_dev_put(pdev);
 	pr_info("p2pmem_consumer: %d failures\n", failures);
