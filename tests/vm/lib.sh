@@ -12,6 +12,9 @@ expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"
 }
 
+# write FILE VALUE: writes VALUE to FILE; prints "ok" or the error (e.g. "Invalid argument").
+write() { (echo "$2" >"$1") 2>&1 | sed 's/.*: //' | grep . || echo ok; }
+
 expect_file() { [ -e "$1" ] || fail "$1 does not exist"; }
 expect_no_file() { [ ! -e "$1" ] || fail "$1 exists"; }
 

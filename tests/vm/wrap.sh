@@ -7,7 +7,6 @@ C=/sys/class/p2pmem
 cmb=$(nvme_cmb) shm=$(fn_of 1af4:1110)
 providers() { find "$C"/ -mindepth 1 -maxdepth 1 -type l | wc -l; }
 # write FILE TEXT: the errno text of a failed write, or "ok".
-write() { (echo "$2" >"$1") 2>&1 | sed 's/.*: //' | grep . || echo ok; }
 before=$(providers)
 
 # Refusals: nothing is created and dmesg says why, naming the device.
