@@ -115,3 +115,73 @@ expect_p2p_copies() {
 			"$(dd if="$3" bs=1M count=4 iflag=direct status=none | sha256sum)"
 	done
 }
+
+# --- NVMe over TCP on the loopback address, through the patched nvmet (vm-run --nvmet-patched)
+
+NVMET=/sys/kernel/config/nvmet
+NVMET_NQN=nqn.2026-11.io.p2pmem:nvmet-test
+NVMET_PORT=$NVMET/ports/1
+
+# nvmet_port ALLOW: TCP port 1 at 127.0.0.1:4420 with param_allow_p2pmem=ALLOW, no subsystem.
+nvmet_port() {
+	ip link set lo up
+	mkdir "$NVMET_PORT" || fail "creating port 1 failed"
+	echo tcp >"$NVMET_PORT/addr_trtype"
+	echo ipv4 >"$NVMET_PORT/addr_adrfam"
+	echo 127.0.0.1 >"$NVMET_PORT/addr_traddr"
+	echo 4420 >"$NVMET_PORT/addr_trsvcid"
+	echo "$1" >"$NVMET_PORT/param_allow_p2pmem" || fail "param_allow_p2pmem=$1 refused"
+}
+
+# nvmet_target DEVICE ALLOW [P2PMEM]: a subsystem with DEVICE as namespace 1 (its p2pmem
+# attribute set to P2PMEM, default 0), enabled, linked to nvmet_port ALLOW. Fails the test if
+# any step fails.
+nvmet_target() {
+	local s=$NVMET/subsystems/$NVMET_NQN
+	modprobe nvmet-tcp || fail "modprobe nvmet-tcp failed"
+	[ -e /sys/module/p2pmem/holders/nvmet ] || fail "the nvmet loaded is not the patched one"
+	mkdir "$s" && echo 1 >"$s/attr_allow_any_host" || fail "creating $NVMET_NQN failed"
+	mkdir "$s/namespaces/1" || fail "creating namespace 1 failed"
+	echo "$1" >"$s/namespaces/1/device_path"
+	echo "${3:-0}" >"$s/namespaces/1/p2pmem" || fail "p2pmem=${3:-0} refused"
+	echo 1 >"$s/namespaces/1/enable" || fail "enabling namespace 1 ($1) failed"
+	nvmet_port "$2"
+	ln -s "$s" "$NVMET_PORT/subsystems/$NVMET_NQN" || fail "linking $NVMET_NQN to port 1 failed"
+}
+
+# nvmet_connect: connects the host side; prints the namespace's block device. Call it as
+# dev=$(nvmet_connect) || exit 1.
+nvmet_connect() {
+	local c i
+	modprobe nvme-tcp || fail "modprobe nvme-tcp failed"
+	nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$NVMET_NQN" \
+		--hostnqn=nqn.2014-08.org.nvmexpress:uuid:8e7bc0f2-6b5e-4c55-9a3b-2f0e5c9c0e01 \
+		--hostid=8e7bc0f2-6b5e-4c55-9a3b-2f0e5c9c0e01 >/dev/null ||
+		fail "nvme connect failed"
+	for i in $(seq 100); do
+		for c in /sys/class/nvme/nvme*; do
+			[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NVMET_NQN" ] || continue
+			[ "$(cat "$c/transport")" = tcp ] || continue
+			if [ -b "/dev/${c##*/}n1" ]; then
+				echo "/dev/${c##*/}n1"
+				return
+			fi
+		done
+		sleep 0.1
+	done
+	fail "no namespace after nvme connect"
+}
+
+# nvmet_disconnect and nvmet_teardown: undo the two above (teardown also unloads the target).
+nvmet_disconnect() { nvme disconnect -n "$NVMET_NQN" >/dev/null || fail "nvme disconnect failed"; }
+nvmet_teardown() {
+	local s=$NVMET/subsystems/$NVMET_NQN
+	rm -f "$NVMET_PORT/subsystems/$NVMET_NQN"
+	[ ! -d "$NVMET_PORT" ] || rmdir "$NVMET_PORT"
+	[ ! -d "$s/namespaces/1" ] || { echo 0 >"$s/namespaces/1/enable"; rmdir "$s/namespaces/1"; }
+	[ ! -d "$s" ] || rmdir "$s"
+	modprobe -r nvme-tcp nvmet-tcp nvmet || fail "unloading the NVMe/TCP modules failed"
+}
+
+# provider_stat FUNCTION ATTR: an attribute of the (first) provider below FUNCTION.
+provider_stat() { cat "$(ls -d /sys/bus/pci/devices/"$1"/p2pmem/p2pmem* | head -n 1)/$2"; }

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology hostbridges
+# vm: --topology hostbridges --nvmet-patched
 # NVMe on q35's pcie.0 and NVMe behind a pxb-pcie host bridge: different host bridges.
 . "$(dirname "$0")/lib.sh"
 
