@@ -108,8 +108,9 @@ static const struct vm_operations_struct p2pmem_umap_ops = {
  * listed for revocation; an untracked one (the sysfs file: kernfs allows no close and zaps the
  * mappings itself at removal) must be pinnable, as its pages then live by their references.
  */
-static int p2pmem_mmap_provider(struct p2pmem_provider *p, struct vm_area_struct *vma,
-				bool tracked)
+/* Called with p->umap_lock held, so revocation sees every mapping made before it. */
+static int p2pmem_mmap_locked(struct p2pmem_provider *p, struct vm_area_struct *vma,
+			      bool tracked)
 {
 	size_t len = vma->vm_end - vma->vm_start;
 	struct p2pmem_umap *m;
@@ -174,12 +175,22 @@ static int p2pmem_mmap_provider(struct p2pmem_provider *p, struct vm_area_struct
 	m->len = len;
 	vma->vm_private_data = m;
 	vma->vm_ops = &p2pmem_umap_ops;
-	mutex_lock(&p->umap_lock);
 	list_add_tail(&m->node, &p->umaps);
 	p->last_mapper = task_tgid_nr(current);
 	get_task_comm(p->last_mapper_comm, current);
-	mutex_unlock(&p->umap_lock);
 	return 0;
+}
+
+static int p2pmem_mmap_provider(struct p2pmem_provider *p, struct vm_area_struct *vma,
+				bool tracked)
+{
+	int ret = -ENODEV;
+
+	mutex_lock(&p->umap_lock);
+	if (!p->umaps_revoked)
+		ret = p2pmem_mmap_locked(p, vma, tracked);
+	mutex_unlock(&p->umap_lock);
+	return ret;
 }
 
 /* /sys/class/p2pmem/p2pmemN/allocate; kernfs zaps its mappings when it is removed. */
@@ -283,6 +294,8 @@ void p2pmem_chardev_revoke(struct p2pmem_provider *p)
 	struct p2pmem_umap *m;
 
 	mutex_lock(&p->umap_lock);
+	/* No mapping from now on: one made after the zap would escape it. */
+	p->umaps_revoked = true;
 	list_for_each_entry(cf, &p->cfiles, node)
 		unmap_mapping_range(cf->file->f_mapping, 0, 0, 1);
 	list_for_each_entry(m, &p->umaps, node) {

@@ -36,9 +36,10 @@ struct p2pmem_provider {
 	bool revoked;			/* teardown has called them */
 	/* rust/chardev.c: /dev/p2pmemN and the user mappings of the memory */
 	struct miscdevice misc;
-	struct mutex umap_lock;		/* protects umaps, cfiles and last_mapper* */
+	struct mutex umap_lock;		/* protects umaps, umaps_revoked, cfiles, last_mapper* */
 	struct list_head umaps;		/* struct p2pmem_umap.node */
 	struct list_head cfiles;	/* struct p2pmem_cfile.node: open /dev/p2pmemN files */
+	bool umaps_revoked;		/* p2pmem_chardev_revoke() ran: no new mappings */
 	pid_t last_mapper;
 	char last_mapper_comm[TASK_COMM_LEN];
 };
