@@ -189,8 +189,8 @@ u64 p2pmem_virt_to_bus(struct p2pmem_provider *p, void *addr);
  * /sys/kernel/debug/p2pmem/query.
  *
  * Context: process context.
- * Return: the summed distance, or -1 when any client cannot use the memory or is not a PCI
- * device.
+ * Return: the summed distance, or -1 when there are no clients or any client cannot use the
+ * memory or is not a PCI device.
  */
 int p2pmem_distance_many(struct pci_dev *provider, struct device **clients, int num_clients,
 			 bool verbose);

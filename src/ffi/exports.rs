@@ -53,22 +53,19 @@ unsafe extern "C" fn p2pmem_distance_many(
     num_clients: c_int,
     verbose: bool,
 ) -> c_int {
+    // No clients is -1, as in the in-tree pci_p2pdma_distance_many().
     let Ok(n) = usize::try_from(num_clients) else {
         return -1;
     };
-    if clients.is_null() && n > 0 {
+    if n == 0 || clients.is_null() {
         return -1;
     }
     // SAFETY: `provider` is a live `pci_dev` (caller's contract).
     let Some(pdev) = (unsafe { pci_device(provider) }) else {
         return -1;
     };
-    let clients = if n == 0 {
-        &[][..]
-    } else {
-        // SAFETY: `clients` points to `n` device pointers (caller's contract).
-        unsafe { core::slice::from_raw_parts(clients, n) }
-    };
+    // SAFETY: `clients` points to `n` device pointers (caller's contract).
+    let clients = unsafe { core::slice::from_raw_parts(clients, n) };
     let mut total: c_int = 0;
     for &client in clients {
         let cdev = (!client.is_null())

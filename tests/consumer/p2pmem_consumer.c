@@ -125,7 +125,8 @@ static void check_find(struct pci_dev *pdev, struct device **devs, int n)
 				       expect_find ?: pci_name(pdev)),
 		      "find_many finds the closest provider");
 	p2pmem_provider_put(found);
-	check(!p2pmem_find_many(devs, 0), "find_many without clients finds nothing");
+	check(!p2pmem_find_many(devs, 0) && p2pmem_distance_many(pdev, devs, 0, false) == -1,
+	      "without clients, find_many finds nothing and distance_many is -1");
 	ram = kmalloc(64, GFP_KERNEL);
 	check(ram && !p2pmem_page_provider(virt_to_page(ram)), "a RAM page is not p2pmem");
 	kfree(ram);
