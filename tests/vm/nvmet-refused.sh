@@ -40,8 +40,11 @@ mark=$(dmesg_mark)
 ln -s "$S" "$NVMET_PORT/subsystems/$NVMET_NQN" 2>/dev/null &&
 	fail "a subsystem with a namespace that cannot use p2pmem was linked to the port"
 expect_no_file "$NVMET_PORT/subsystems/$NVMET_NQN"
-dmesg_since "$mark" | grep -q "no published provider can be reached by ${backing#/dev/}" ||
-	fail "no reason logged for the link: $(dmesg_since "$mark")"
+log=$(dmesg_since "$mark")
+grep -q "no published provider can be reached by ${backing#/dev/}" <<<"$log" ||
+	fail "no reason logged for the link: $log"
+grep -q "nsid 1: $backing cannot use p2pmem, its subsystem is not linked to the port" <<<"$log" ||
+	fail "no refusal logged for the link: $log"
 
 # Linked first, then enabled.
 echo 0 >"$ns/enable"

@@ -8,7 +8,8 @@
 #    its allocations are back to 0 afterwards; with its pool held by a user the I/O falls back to
 #    system memory and alloc_failures counts it; when the provider goes away (unbind) the target
 #    stops using it and I/O goes on;
-#  - allow_p2pmem=1 with p2pmem=0: a provider is chosen and its allocations return to 0;
+#  - allow_p2pmem=1 with p2pmem=0: a provider is chosen, and after a disconnect in the middle of
+#    I/O every allocation is back;
 # plus the configfs rules (EBUSY while linked or enabled, bad values) and a clean unload.
 . "$(dirname "$0")/lib.sh"
 
@@ -107,7 +108,19 @@ used=$(dmesg_since "$mark" | sed -n 's/.*using p2pmem on \([0-9a-f:.]*\) for nsi
 [ "$used" = "$shm" ] || [ "$used" = "$cmb" ] || fail "provider chosen: '$used'"
 fio_verify "$dev" 8M
 echo "p2pmem: $used chosen"
+# Disconnect with I/O in flight: the target's queue teardown returns every buffer.
+fio --name=abort --filename="$dev" --rw=randrw --bs=128k --size=64M --direct=1 \
+	--ioengine=libaio --iodepth=16 --time_based --runtime=60 >/dev/null 2>&1 &
+fio_pid=$!
+sleep 2
+kill -0 "$fio_pid" 2>/dev/null || fail "fio ended before the disconnect"
 nvmet_disconnect
+wait "$fio_pid" && fail "fio did not notice the disconnect"
+for _ in $(seq 100); do
+	[ "$(provider_stat "$shm" allocations)" = 0 ] &&
+		[ "$(provider_stat "$cmb" allocations)" = "$alloc_cmb" ] && break
+	sleep 0.1
+done
 expect_eq "allocations of $shm after disconnect" 0 "$(provider_stat "$shm" allocations)"
 expect_eq "allocations of $cmb after disconnect" "$alloc_cmb" "$(provider_stat "$cmb" allocations)"
 
