@@ -1,0 +1,97 @@
+# SPDX-License-Identifier: GPL-2.0
+# vm: --topology all
+# The p2pmem command (tools/p2pmem) against the live module, in the topology with every kind of
+# path: for every ordered pair of endpoints, `check` through the module's query file and
+# `check --compute` from sysfs and config space agree on map type, distance and reason, and the
+# exit status says whether P2P is possible. They still agree after ACS redirect is set on a
+# port and after a host bridge is allowed through the CLI. `list` and `topo` show what sysfs
+# has; `wrap`/`unwrap` work; a user who cannot read config space gets "cannot decide" (2).
+. "$(dirname "$0")/lib.sh"
+
+cli=$VM_REPO/target/debug/p2pmem
+[ -x "$cli" ] || fail "no $cli (cargo build -p p2pmem-cli)"
+
+# Endpoints off bus 00 (bridges excluded).
+eps=()
+for d in /sys/bus/pci/devices/*; do
+	f=${d##*/}
+	case $f in 0000:00:*) continue ;; esac
+	case $(cat "$d/class") in 0x0604*) continue ;; esac
+	eps+=("$f")
+done
+[ ${#eps[@]} -ge 8 ] || fail "only ${#eps[@]} endpoints"
+
+# agree_all WHAT: for each endpoint as provider, `check` with every endpoint as client, through
+# the module and computed; the clients' verdicts and the exit statuses must be the same.
+agree_all() {
+	python3 - "$cli" "$1" "${eps[@]}" <<-'PY' || fail "check and check --compute disagree ($1)"
+	import json, subprocess, sys
+	cli, what, eps = sys.argv[1], sys.argv[2], sys.argv[3:]
+	def run(*args):
+	    r = subprocess.run([cli, "check", "--json", *args], capture_output=True, text=True)
+	    if r.returncode == 2:
+	        sys.exit(f"{' '.join(args)}: exit 2: {r.stderr}")
+	    return r.returncode, json.loads(r.stdout)
+	n = 0
+	for p in eps:
+	    rm, m = run(p, *eps)
+	    rx, x = run("--compute", p, *eps)
+	    assert m["source"] == "module" and x["source"] == "computed", (m["source"], x["source"])
+	    key = lambda c: (c["client"], c["map_type"], c["distance"], c["reason"])
+	    for a, b in zip(m["clients"], x["clients"]):
+	        if key(a) != key(b):
+	            sys.exit(f"provider {p}: module {key(a)} != computed {key(b)}")
+	    possible = all(c["map_type"] != "NOT_SUPPORTED" for c in m["clients"])
+	    assert rm == rx == (0 if possible else 1), (p, rm, rx, possible)
+	    assert m["total_distance"] == x["total_distance"], (p, m["total_distance"], x["total_distance"])
+	    n += len(eps)
+	print(f"cli: {n} pairs agree ({what})")
+	PY
+}
+agree_all "as booted"
+
+# ACS Request Redirect on one downstream port of the ACS switch, then allowing the q35 host
+# bridge through the CLI: both sides see the change (the query file reads ACS now).
+a=0000:0b:00.0 b=0000:0c:00.0
+port=$(upstream_of "$a")
+[ -n "$(setpci -s "$port" ECAP_ACS+4.w 2>/dev/null)" ] || fail "$port above $a has no ACS"
+expect_eq "verdict $a -> $b as booted" BUS_ADDR "$(verdict_of "$a" "$b" map_type)"
+setpci -s "$port" ECAP_ACS+6.w=0x0004 || fail "setting RR on $port failed"
+"$cli" allow-host-bridge 8086:29c0 || fail "allow-host-bridge failed"
+"$cli" allow-host-bridge --list --json | grep -q '"8086:29c0"' || fail "the entry is not listed"
+agree_all "RR on $port, 8086:29c0 allowed"
+expect_eq "verdict $a -> $b with RR and the host bridge allowed" THRU_HOST_BRIDGE \
+	"$("$cli" check --json "$a" "$b" | python3 -c 'import json,sys; print(json.load(sys.stdin)["clients"][0]["map_type"])')"
+"$cli" allow-host-bridge --remove 8086:29c0 || fail "allow-host-bridge --remove failed"
+setpci -s "$port" ECAP_ACS+6.w=0x0000
+
+# list and topo show sysfs.
+json=$("$cli" list --json) || fail "list failed"
+for c in /sys/class/p2pmem/p2pmem*; do
+	n=${c##*/}
+	expect_eq "size of $n in list" "$(cat "$c/size")" "$(python3 -c '
+import json, sys
+print([p["size"] for p in json.load(sys.stdin)["providers"] if p["name"] == sys.argv[1]][0])' "$n" <<<"$json")"
+done
+topo=$("$cli" topo --json) || fail "topo failed"
+for f in "${eps[@]}"; do
+	grep -q "\"$f\"" <<<"$topo" || fail "topo does not show $f"
+done
+"$cli" topo | grep -q p2pmem || fail "topo marks no provider"
+
+# wrap and unwrap of a CMB through the CLI.
+cmb=$(nvme_cmb)
+echo "$cmb" >/sys/bus/pci/drivers/nvme/unbind || fail "unbinding $cmb failed"
+"$cli" wrap "$cmb" 2 >/dev/null || fail "wrap $cmb 2 failed"
+[ -d "/sys/bus/pci/devices/$cmb/p2pmem" ] && ls "/sys/bus/pci/devices/$cmb/p2pmem" | grep -q p2pmem ||
+	fail "no provider after wrap"
+"$cli" wrap "$cmb" 2 >/dev/null 2>&1 && fail "a second wrap succeeded"
+expect_eq "exit status of a refused wrap" 2 "$("$cli" wrap "$cmb" 2 >/dev/null 2>&1; echo $?)"
+"$cli" unwrap "$cmb" || fail "unwrap $cmb failed"
+rebind "$cmb" nvme
+
+# Without root, ACS is unreadable: no answer rather than a guess.
+out=$(setpriv --reuid=65534 --regid=65534 --clear-groups "$cli" check --compute "${eps[0]}" "${eps[1]}" 2>&1)
+rc=$?
+expect_eq "exit status without root" 2 "$rc"
+grep -q "cannot decide" <<<"$out" || fail "no 'cannot decide' without root: $out"
