@@ -551,17 +551,18 @@ void p2pmem_publish(struct pci_dev *pdev, bool publish)
 }
 EXPORT_SYMBOL_GPL(p2pmem_publish);
 
+static int p2pmem_match_published(struct device *dev, const void *parent)
+{
+	return p2pmem_match_parent(dev, parent) && READ_ONCE(to_p2pmem_provider(dev)->published);
+}
+
 bool p2pmem_published_on(struct pci_dev *pdev)
 {
-	struct class_dev_iter iter;
 	struct device *dev;
-	bool found = false;
 
-	class_dev_iter_init(&iter, p2pmem_class_get(), NULL, NULL);
-	while (!found && (dev = class_dev_iter_next(&iter)))
-		found = dev->parent == &pdev->dev && READ_ONCE(to_p2pmem_provider(dev)->published);
-	class_dev_iter_exit(&iter);
-	return found;
+	dev = class_find_device(p2pmem_class_get(), NULL, &pdev->dev, p2pmem_match_published);
+	put_device(dev);
+	return dev;
 }
 
 static void p2pmem_devm_release(void *provider)
