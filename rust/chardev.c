@@ -274,13 +274,17 @@ int p2pmem_chardev_add(struct p2pmem_provider *p)
 	p->misc.fops = &p2pmem_cdev_fops;
 	p->misc.mode = 0600;
 	p->misc.parent = &p->dev;
+	/* Benchmark-only mode: no page leaves the module (see p2pmem_bench_only()). */
+	if (p2pmem_bench_only())
+		return 0;
 	return misc_register(&p->misc);
 }
 
 /* No new opens; open files keep the provider object (not its memory) until closed. */
 void p2pmem_chardev_del(struct p2pmem_provider *p)
 {
-	misc_deregister(&p->misc);
+	if (!p2pmem_bench_only())
+		misc_deregister(&p->misc);
 }
 
 /*

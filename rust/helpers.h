@@ -111,7 +111,24 @@ void p2pmem_dma_seg_limits(struct device *dev, u64 *max_seg, u64 *boundary);
 #define P2PMEM_PLAN_HOST 2	/* map the CPU address through the DMA API as MMIO */
 int p2pmem_shim_plan(struct device *client, struct pci_dev *provider, u64 phys, u64 len,
 		     u64 bus_offset, u64 *bus);
-bool p2pmem_shim_merges(struct device *client, u64 prev, u64 prev_len, u64 next, u64 next_len);
+/*
+ * The same in two steps, for the segments of a scatterlist: the route from a client to one
+ * provider's memory (verdict and DMA limits: 0 or -EREMOTEIO), worked out once per provider,
+ * then each segment along it (as p2pmem_shim_plan()), and whether a bus-address segment
+ * extends the previous DMA entry. Only Rust reads the route's fields.
+ */
+struct p2pmem_route {
+	u32 map_type;
+	u64 mask;
+	u64 max_seg;
+	u64 boundary;
+};
+
+int p2pmem_shim_route(struct device *client, struct pci_dev *provider, struct p2pmem_route *r);
+int p2pmem_shim_segment(struct device *client, const struct p2pmem_route *r, u64 phys, u64 len,
+			u64 bus_offset, u64 *bus);
+bool p2pmem_shim_route_merges(const struct p2pmem_route *r, u64 prev, u64 prev_len, u64 next,
+			      u64 next_len);
 
 /* rust/claim.c and what it asks of the Rust side (src/ffi/claim.rs) */
 bool p2pmem_published_on(struct pci_dev *pdev);
@@ -138,6 +155,13 @@ struct p2pmem_dma_api_facts {
 
 void p2pmem_dma_api_facts(struct p2pmem_provider *p, struct device *dev,
 			  struct p2pmem_dma_api_facts *f);
+
+/* rust/bench.c, linked only against a kernel with CONFIG_PCI_P2PDMA (the bench flavor) */
+int p2pmem_bench_register(void);
+void p2pmem_bench_unregister(void);
+/* src/ffi/bench.rs: p2pmem_distance_many() as on a cache miss for every client */
+int p2pmem_bench_distance_uncached(struct pci_dev *provider, struct device **clients,
+				   int num_clients);
 
 /* tests/kunit/helpers.c, linked only into KUnit builds */
 int p2pmem_test_map_sg(struct device *dev, void *const *bufs, const u32 *lens, int n, u64 *dma,

@@ -4,15 +4,18 @@
  * its pages, the allocation fast path and the class device with its attributes. The Rust side
  * (src/ffi/provider.rs) owns each provider and decides when it is created and destroyed.
  *
+ * The pool is a page index (src/page_index.rs: a buddy allocator over page numbers behind an
+ * IRQ-safe spinlock) rather than genalloc, whose first-fit bitmap scan slows down with the size
+ * and fragmentation of the pool (Documentation/p2pmem/bench.rst).
+ *
  * Lifetime: the struct embeds its class device and is freed by the device's release, so a
  * reference on the device (a consumer's) keeps the struct, never the memory. Every allocation
  * holds a reference on pgmap.ref. p2pmem_provider_destroy() removes the class device, then
  * memunmap_pages() kills that reference (new allocations fail) and waits until every
- * allocation has been freed; then the pool is unpublished under RCU and destroyed.
+ * allocation has been freed; then the index is unpublished under RCU and destroyed.
  */
 
 #include <linux/device.h>
-#include <linux/genalloc.h>
 #include <linux/idr.h>
 #include <linux/ioport.h>
 #include <linux/memremap.h>
@@ -34,24 +37,113 @@ static struct p2pmem_provider *to_provider(struct dev_pagemap *pgmap)
 	return container_of(pgmap, struct p2pmem_provider, pgmap);
 }
 
+static unsigned long p2pmem_page_nr(struct p2pmem_provider *p, const void *addr)
+{
+	return (addr - p->vaddr) >> PAGE_SHIFT;
+}
+
+/*
+ * Per-CPU caches of free blocks. An allocation of 2^order pages (order < P2PMEM_PCP_ORDERS)
+ * first looks in its CPU's cache, and its free goes back there while the cache has room; so a
+ * CPU that allocates and frees the same sizes neither splits nor merges buddies nor shares a
+ * lock with the other CPUs. A CPU's cache holds at most pcp_max pages (1/8 of the pool split
+ * over the possible CPUs); when the index is exhausted, every cache is drained into it and the
+ * allocation retried.
+ */
+static int p2pmem_pcp_order(unsigned long pages)
+{
+	return is_power_of_2(pages) && ilog2(pages) < P2PMEM_PCP_ORDERS ? ilog2(pages) : -1;
+}
+
+static long p2pmem_pcp_take(struct p2pmem_provider *p, int order)
+{
+	struct p2pmem_pcp *pcp;
+	unsigned long flags;
+	long first = -1;
+
+	pcp = raw_cpu_ptr(p->pcp);
+	spin_lock_irqsave(&pcp->lock, flags);
+	if (pcp->count[order]) {
+		first = pcp->first[order][--pcp->count[order]];
+		pcp->pages -= 1UL << order;
+	}
+	spin_unlock_irqrestore(&pcp->lock, flags);
+	return first;
+}
+
+static bool p2pmem_pcp_put(struct p2pmem_provider *p, int order, unsigned long first)
+{
+	struct p2pmem_pcp *pcp;
+	unsigned long flags;
+	bool done = false;
+
+	pcp = raw_cpu_ptr(p->pcp);
+	spin_lock_irqsave(&pcp->lock, flags);
+	if (pcp->count[order] < P2PMEM_PCP_DEPTH && pcp->pages + (1UL << order) <= p->pcp_max) {
+		pcp->first[order][pcp->count[order]++] = first;
+		pcp->pages += 1UL << order;
+		done = true;
+	}
+	spin_unlock_irqrestore(&pcp->lock, flags);
+	return done;
+}
+
+/* Gives every cached block back to the index; returns the pages drained. */
+static unsigned long p2pmem_pcp_drain(struct p2pmem_provider *p, void *index)
+{
+	unsigned long flags, drained = 0;
+	int cpu, order;
+
+	for_each_possible_cpu(cpu) {
+		struct p2pmem_pcp *pcp = per_cpu_ptr(p->pcp, cpu);
+
+		spin_lock_irqsave(&pcp->lock, flags);
+		for (order = 0; order < P2PMEM_PCP_ORDERS; order++) {
+			while (pcp->count[order]) {
+				unsigned long first = pcp->first[order][--pcp->count[order]];
+
+				WARN_ON_ONCE(p2pmem_index_free(index, first, 1UL << order));
+				drained += 1UL << order;
+			}
+		}
+		pcp->pages = 0;
+		spin_unlock_irqrestore(&pcp->lock, flags);
+	}
+	return drained;
+}
+
+static unsigned long p2pmem_pcp_pages(struct p2pmem_provider *p)
+{
+	unsigned long pages = 0;
+	int cpu;
+
+	for_each_possible_cpu(cpu)
+		pages += READ_ONCE(per_cpu_ptr(p->pcp, cpu)->pages);
+	return pages;
+}
+
 /*
  * Page reference contract. Every page of an allocation is handed out with refcount 1, owned by
  * the allocation. Kernel users may take and drop more references (get_page()/put_page(): the
  * network stack does). p2pmem_free() drops the allocation's references; a page goes back to
- * the pool here, when its last reference is gone, so memory still referenced is never reused.
- * Each page with a non-zero refcount holds one reference on pgmap.ref, so teardown
- * (memunmap_pages()) waits for every page.
+ * the pool when its last reference is gone, so memory still referenced is never reused.
+ *
+ * Pages in the pool keep the allocation's reference (refcount 1), so allocating touches no
+ * struct page, and freeing only reads the refcount of each page: a page nobody else references
+ * goes straight back (in one index call per run of such pages); a page someone still
+ * references loses the allocation's reference, takes one on pgmap.ref (teardown waits for it)
+ * and comes back here, at refcount 0, with its last put_page().
  */
 static void p2pmem_folio_free(struct folio *folio)
 {
 	struct page *page = folio_page(folio, 0);
 	struct p2pmem_provider *p = to_provider(page_pgmap(page));
-	struct percpu_ref *ref;
 
-	/* A page is live, so the pagemap is, and so is the pool (destroyed after memunmap). */
-	gen_pool_free_owner(rcu_dereference_protected(p->pool, 1),
-			    (unsigned long)page_to_virt(page), PAGE_SIZE, (void **)&ref);
-	percpu_ref_put(ref);
+	/* A page is live, so the pagemap is, and so is the index (destroyed after memunmap). */
+	set_page_count(page, 1);
+	WARN_ON_ONCE(p2pmem_index_free(rcu_dereference_protected(p->index, 1),
+				       p2pmem_page_nr(p, page_to_virt(page)), 1));
+	percpu_ref_put(&p->pgmap.ref);
 }
 
 static const struct dev_pagemap_ops p2pmem_pgmap_ops = {
@@ -77,7 +169,7 @@ static DEVICE_ATTR_RO(name)
 
 /* Attributes are removed (and drained) before the pool is torn down. */
 P2PMEM_ATTR(size, "%llu", p->size);
-P2PMEM_ATTR(available, "%zu", gen_pool_avail(rcu_dereference_protected(p->pool, 1)));
+P2PMEM_ATTR(available, "%zu", p2pmem_provider_avail(p));
 P2PMEM_ATTR(published, "%d", READ_ONCE(p->published));
 P2PMEM_ATTR(bar, "%d", p->bar);
 P2PMEM_ATTR(offset, "%llu", p->offset);
@@ -104,8 +196,15 @@ static struct attribute *p2pmem_provider_attrs[] = {
 	NULL,
 };
 
+static umode_t p2pmem_provider_bin_visible(struct kobject *kobj,
+					   const struct bin_attribute *attr, int n)
+{
+	return p2pmem_bench_only() ? 0 : attr->attr.mode;
+}
+
 static const struct attribute_group p2pmem_provider_group = {
 	.attrs = p2pmem_provider_attrs,
+	.is_bin_visible = p2pmem_provider_bin_visible,
 	.bin_attrs = p2pmem_provider_bin_attrs,
 };
 
@@ -145,6 +244,7 @@ static void p2pmem_provider_release(struct device *dev)
 {
 	struct p2pmem_provider *p = container_of(dev, struct p2pmem_provider, dev);
 
+	free_percpu(p->pcp);
 	if (p->id >= 0)
 		ida_free(&p2pmem_ida, p->id);
 	pci_dev_put(p->pdev);
@@ -157,8 +257,9 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
 	struct p2pmem_provider *p;
-	struct gen_pool *pool;
 	int node = dev_to_node(dev);
+	unsigned long i;
+	void *index;
 	void *addr;
 
 	p = kzalloc_obj(*p);
@@ -191,11 +292,17 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	if (*err)
 		goto err_put;
 
-	pool = gen_pool_create(PAGE_SHIFT, node);
-	if (!pool) {
+	p->pcp = alloc_percpu(struct p2pmem_pcp);
+	if (!p->pcp) {
 		*err = -ENOMEM;
 		goto err_put;
 	}
+	for_each_possible_cpu(i)
+		spin_lock_init(&per_cpu_ptr(p->pcp, i)->lock);
+	p->pcp_max = (size >> PAGE_SHIFT) / 8 / num_possible_cpus();
+	*err = p2pmem_index_create(size >> PAGE_SHIFT, &index);
+	if (*err)
+		goto err_put;
 
 	p->pgmap.range.start = pci_resource_start(pdev, bar) + offset;
 	p->pgmap.range.end = p->pgmap.range.start + size - 1;
@@ -205,16 +312,13 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	addr = memremap_pages(&p->pgmap, node);
 	if (IS_ERR(addr)) {
 		*err = PTR_ERR(addr);
-		goto err_pool;
+		goto err_index;
 	}
 	p->vaddr = addr;
-
-	/* Chunk "phys" is the bus address, so virt_to_bus is gen_pool_virt_to_phys. */
-	*err = gen_pool_add_owner(pool, (unsigned long)addr, p->pgmap.range.start + p->bus_offset,
-				  size, node, &p->pgmap.ref);
-	if (*err)
-		goto err_unmap;
-	rcu_assign_pointer(p->pool, pool);
+	/* Pool pages hold the reference an allocation hands out (see p2pmem_folio_free()). */
+	for (i = 0; i < size >> PAGE_SHIFT; i++)
+		set_page_count(virt_to_page(addr + i * PAGE_SIZE), 1);
+	rcu_assign_pointer(p->index, index);
 
 	*err = device_add(&p->dev);
 	if (*err)
@@ -227,12 +331,11 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 err_del:
 	device_del(&p->dev);
 err_unpublish:
-	RCU_INIT_POINTER(p->pool, NULL);
+	RCU_INIT_POINTER(p->index, NULL);
 	synchronize_rcu();
-err_unmap:
 	memunmap_pages(&p->pgmap);
-err_pool:
-	gen_pool_destroy(pool);
+err_index:
+	p2pmem_index_destroy(index);
 err_put:
 	put_device(&p->dev);
 	return NULL;
@@ -256,17 +359,17 @@ static void p2pmem_provider_revoke(struct p2pmem_provider *p)
 
 void p2pmem_provider_destroy(struct p2pmem_provider *p)
 {
-	struct gen_pool *pool;
+	void *index;
 
 	p2pmem_chardev_del(p);
 	device_del(&p->dev);
 	p2pmem_provider_revoke(p);
 	/* Kills pgmap.ref (allocations fail from now on), then waits for every allocation. */
 	memunmap_pages(&p->pgmap);
-	pool = rcu_replace_pointer(p->pool, NULL, true);
-	/* Wait for allocators that saw the pool before the reference died. */
+	index = rcu_replace_pointer(p->index, NULL, true);
+	/* Wait for allocators that saw the index before the reference died. */
 	synchronize_rcu();
-	gen_pool_destroy(pool);
+	p2pmem_index_destroy(index);
 	put_device(&p->dev);
 }
 
@@ -277,42 +380,40 @@ int p2pmem_provider_id(struct p2pmem_provider *p)
 
 void p2pmem_provider_publish(struct p2pmem_provider *p, bool publish)
 {
-	WRITE_ONCE(p->published, publish);
+	WRITE_ONCE(p->published, publish && !p2pmem_bench_only());
 }
 
 /* --- allocation -------------------------------------------------------------------------- */
 
 void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 {
-	struct percpu_ref *ref;
-	struct gen_pool *pool;
+	unsigned long pages = DIV_ROUND_UP(size, PAGE_SIZE);
 	void *ret = NULL;
-	size_t i, pages;
+	void *index;
 	long n, peak;
+	s64 first;
 
 	rcu_read_lock();
-	pool = rcu_dereference(p->pool);
-	if (pool) {
-		ret = (void *)gen_pool_alloc_owner(pool, size, (void **)&ref);
-		if (ret && unlikely(!percpu_ref_tryget_live_rcu(ref))) {
-			gen_pool_free(pool, (unsigned long)ret, size);
-			ret = NULL;
-		}
+	index = rcu_dereference(p->index);
+	/* One pagemap reference per allocation, as pci_alloc_p2pmem() takes. */
+	if (index && percpu_ref_tryget_live_rcu(&p->pgmap.ref)) {
+		int order = p2pmem_pcp_order(pages);
+
+		first = order >= 0 ? p2pmem_pcp_take(p, order) : -1;
+		if (first < 0)
+			first = p2pmem_index_alloc(index, pages);
+		if (first < 0 && p2pmem_pcp_drain(p, index))
+			first = p2pmem_index_alloc(index, pages);
+		if (first >= 0)
+			ret = p->vaddr + (first << PAGE_SHIFT);
+		else
+			percpu_ref_put(&p->pgmap.ref);
 	}
 	rcu_read_unlock();
 
 	if (!ret) {
 		atomic_long_inc(&p->alloc_failures);
 		return NULL;
-	}
-	/* One pagemap reference and one page reference per page (see p2pmem_folio_free()). */
-	pages = DIV_ROUND_UP(size, PAGE_SIZE);
-	percpu_ref_get_many(ref, pages - 1);
-	for (i = 0; i < pages; i++) {
-		struct page *page = virt_to_page(ret + i * PAGE_SIZE);
-
-		VM_WARN_ON_ONCE_PAGE(page_ref_count(page), page);
-		set_page_count(page, 1);
 	}
 	n = atomic_long_inc_return(&p->allocations);
 	peak = atomic_long_read(&p->peak);
@@ -321,30 +422,61 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 	return ret;
 }
 
-/* Drops the allocation's page references; each page returns to the pool with its last one. */
+/*
+ * Returns each page nobody else references to the index, a run at a time; hands the others to
+ * their last put_page() (see p2pmem_folio_free()).
+ */
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 {
-	size_t i, pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	unsigned long i, run = 0, pages = DIV_ROUND_UP(size, PAGE_SIZE);
+	unsigned long first = p2pmem_page_nr(p, addr);
+	/* The allocation's pagemap reference keeps the index. */
+	void *index = rcu_dereference_protected(p->index, 1);
+	/* ZONE_DEVICE needs SPARSEMEM_VMEMMAP: the struct pages of a range are contiguous. */
+	struct page *page = virt_to_page(addr);
+	int order;
 
+	for (i = 0; i < pages; i++, page++) {
+		if (likely(page_ref_count(page) == 1)) {
+			run++;
+			continue;
+		}
+		/* Referenced elsewhere: that reference now keeps the pagemap. */
+		percpu_ref_get(&p->pgmap.ref);
+		if (unlikely(put_page_testzero(page))) {
+			/* ... unless it was dropped meanwhile: then the page is ours again. */
+			percpu_ref_put(&p->pgmap.ref);
+			set_page_count(page, 1);
+			run++;
+			continue;
+		}
+		if (run)
+			WARN_ON_ONCE(p2pmem_index_free(index, first + i - run, run));
+		run = 0;
+	}
+	order = run == pages ? p2pmem_pcp_order(pages) : -1;
+	if (order >= 0 && p2pmem_pcp_put(p, order, first))
+		run = 0;
+	if (run)
+		WARN_ON_ONCE(p2pmem_index_free(index, first + pages - run, run));
 	atomic_long_dec(&p->allocations);
-	for (i = 0; i < pages; i++)
-		put_page(virt_to_page(addr + i * PAGE_SIZE));
+	percpu_ref_put(&p->pgmap.ref);
 }
 
 u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr)
 {
-	return gen_pool_virt_to_phys(rcu_dereference_protected(p->pool, 1), (unsigned long)addr);
+	return p->pgmap.range.start + p->bus_offset + (addr - p->vaddr);
 }
 
 size_t p2pmem_provider_avail(struct p2pmem_provider *p)
 {
-	struct gen_pool *pool;
 	size_t avail = 0;
+	void *index;
 
 	rcu_read_lock();
-	pool = rcu_dereference(p->pool);
-	if (pool)
-		avail = gen_pool_avail(pool);
+	index = rcu_dereference(p->index);
+	if (index)
+		avail = (p2pmem_index_free_pages(index) + p2pmem_pcp_pages(p)) << PAGE_SHIFT;
 	rcu_read_unlock();
 	return avail;
 }
@@ -396,6 +528,8 @@ struct p2pmem_provider *p2pmem_provider_get(struct pci_dev *pdev)
 	const struct class *class = p2pmem_class_get();
 	struct device *dev;
 
+	if (p2pmem_bench_only())
+		return NULL;
 	dev = class_find_device(class, NULL, &pdev->dev, p2pmem_match_parent);
 	return dev ? to_p2pmem_provider(dev) : NULL;
 }

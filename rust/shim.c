@@ -2,14 +2,15 @@
 /*
  * The DMA map shim: maps scatterlists that mix RAM and p2pmem pages, and BAR ranges without
  * struct pages, for a client device. Per segment, RAM goes through the DMA API as usual and
- * provider memory takes the route its verdict gives (p2pmem_shim_plan(), in Rust): a bus
+ * provider memory takes the route its verdict gives (p2pmem_shim_route(), in Rust): a bus
  * address that nothing maps or unmaps (BUS_ADDR), or dma_map_resource() so an IOMMU translates
  * it and dma-direct never bounces it (THRU_HOST_BRIDGE). How each DMA entry was mapped is kept
  * in a state object the caller passes back to unmap: this kernel has no sg->dma_flags.
  *
  * Segments are mapped one by one, never handed to dma_map_sg() together, so an IOMMU cannot
  * coalesce RAM with BAR memory; adjacent bus-address segments merge only when contiguous in
- * bus space (p2pmem_shim_merges()).
+ * bus space (p2pmem_shim_route_merges()). The route is worked out once per provider in a
+ * scatterlist, so a segment costs a page-to-provider lookup and a little arithmetic.
  */
 
 #include <linux/dma-mapping.h>
@@ -48,18 +49,13 @@ static void p2pmem_unmap_entry(struct device *dev, u8 kind, dma_addr_t addr, siz
 }
 
 /*
- * Maps provider memory [phys, phys + len) of @p for @dev: fills *addr and returns the kind, or
- * a negative errno (the reason is logged, rate-limited, by the planner).
+ * Carries out @plan (P2PMEM_PLAN_* or a negative errno from the planner, which logged why) for
+ * provider memory [phys, phys + len) of @provider: fills *addr and returns the kind.
  */
-static int p2pmem_map_provider_range(struct device *dev, struct pci_dev *provider,
-				     u64 bus_offset, phys_addr_t phys, size_t len,
-				     enum dma_data_direction dir, unsigned long attrs,
-				     dma_addr_t *addr)
+static int p2pmem_map_kind(struct device *dev, int plan, u64 bus, struct pci_dev *provider,
+			   phys_addr_t phys, size_t len, enum dma_data_direction dir,
+			   unsigned long attrs, dma_addr_t *addr)
 {
-	u64 bus;
-	int plan;
-
-	plan = p2pmem_shim_plan(dev, provider, phys, len, bus_offset, &bus);
 	if (plan < 0)
 		return plan;
 	if (plan == P2PMEM_PLAN_BUS) {
@@ -75,12 +71,36 @@ static int p2pmem_map_provider_range(struct device *dev, struct pci_dev *provide
 	return P2PMEM_SEG_HOST;
 }
 
+static int p2pmem_map_provider_range(struct device *dev, struct pci_dev *provider,
+				     u64 bus_offset, phys_addr_t phys, size_t len,
+				     enum dma_data_direction dir, unsigned long attrs,
+				     dma_addr_t *addr)
+{
+	u64 bus = 0;
+	int plan = p2pmem_shim_plan(dev, provider, phys, len, bus_offset, &bus);
+
+	return p2pmem_map_kind(dev, plan, bus, provider, phys, len, dir, attrs, addr);
+}
+
+/* The same along a route from p2pmem_shim_route(). */
+static int p2pmem_map_route(struct device *dev, const struct p2pmem_route *route,
+			    struct pci_dev *provider, u64 bus_offset, phys_addr_t phys, size_t len,
+			    enum dma_data_direction dir, unsigned long attrs, dma_addr_t *addr)
+{
+	u64 bus = 0;
+	int plan = p2pmem_shim_segment(dev, route, phys, len, bus_offset, &bus);
+
+	return p2pmem_map_kind(dev, plan, bus, provider, phys, len, dir, attrs, addr);
+}
+
 int p2pmem_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 		  enum dma_data_direction dir, unsigned long attrs,
 		  struct p2pmem_map_state **statep)
 {
 	struct p2pmem_map_state *state;
 	struct scatterlist *sg, *out = sgl, *prev = NULL;
+	struct p2pmem_provider *route_of = NULL;
+	struct p2pmem_route route;
 	int i, ret, count = 0;
 
 	if (nents <= 0)
@@ -110,16 +130,22 @@ int p2pmem_map_sg(struct device *dev, struct scatterlist *sgl, int nents,
 				ret = -EINVAL;
 				goto unwind;
 			}
-			kind = p2pmem_map_provider_range(dev, p->pdev, p->bus_offset, phys,
-							 sg->length, dir, attrs, &addr);
+			if (p != route_of) {
+				ret = p2pmem_shim_route(dev, p->pdev, &route);
+				if (ret)
+					goto unwind;
+				route_of = p;
+			}
+			kind = p2pmem_map_route(dev, &route, p->pdev, p->bus_offset, phys,
+						sg->length, dir, attrs, &addr);
 			if (kind < 0) {
 				ret = kind;
 				goto unwind;
 			}
 			if (kind == P2PMEM_SEG_BUS && prev &&
 			    state->kind[count - 1] == P2PMEM_SEG_BUS &&
-			    p2pmem_shim_merges(dev, sg_dma_address(prev), sg_dma_len(prev), addr,
-					       sg->length)) {
+			    p2pmem_shim_route_merges(&route, sg_dma_address(prev), sg_dma_len(prev),
+						     addr, sg->length)) {
 				sg_dma_len(prev) += sg->length;
 				continue;
 			}

@@ -6,14 +6,16 @@
 //! crate's) are used here and nowhere else; the submodules turn them into safe types that the
 //! rest of the module builds on.
 
+pub(crate) mod bench;
 pub(crate) mod claim;
 pub(crate) mod class;
 pub(crate) mod exports;
-// The C provider (rust/provider.c) uses genalloc directly; this safe wrapper is for a Rust-side
-// allocator front end (per-CPU caches, size classes) and is exercised by KUnit until then.
+// Providers use the page index (src/page_index.rs); this safe genalloc wrapper is exercised by
+// KUnit, and the benchmark compares the two (rust/bench.c).
 #[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
 pub(crate) mod genpool;
 pub(crate) mod notifier;
+mod page_index;
 pub(crate) mod pci;
 pub(crate) mod provider;
 pub(crate) mod registry;

@@ -19,6 +19,7 @@ mod ffi;
 mod host_bridge;
 mod membar;
 mod nvme_cmb;
+mod page_index;
 #[path = "../policy/src/lib.rs"]
 pub mod policy;
 mod provider;
@@ -42,6 +43,8 @@ module! {
 
 #[pin_data]
 struct P2pmemModule {
+    /// The benchmark file (bench flavor only); removed before the providers go.
+    _bench: ffi::bench::BenchFile,
     /// The memory-BAR driver; dropped first, so its providers go before the class.
     #[pin]
     _membar: driver::Registration<pci::Adapter<membar::MemBarDriver>>,
@@ -80,6 +83,7 @@ impl kernel::InPlaceModule for P2pmemModule {
             _query: query::QueryFile::new()?,
             _notifier: ffi::notifier::PciNotifier::new()?,
             _membar <- driver::Registration::new(c"p2pmem_membar", module),
+            _bench: ffi::bench::BenchFile::new()?,
         })
     }
 }

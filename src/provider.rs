@@ -36,12 +36,13 @@ impl Provider {
     /// the BAR). Refusals say why in one dmesg line naming the device.
     pub(crate) fn new(pdev: &pci::Device, bar: u32, offset: u64, size: u64) -> Result<Self> {
         if cfg!(CONFIG_PCI_P2PDMA) {
-            dev_err!(
+            // The in-tree P2PDMA would take our pages for its own: benchmark-only mode
+            // (rust/bench.c) keeps them in the module.
+            dev_info!(
                 pdev,
-                "p2pmem: this kernel has CONFIG_PCI_P2PDMA=y, whose in-tree P2PDMA owns P2P \
-                 pages; p2pmem provides P2P memory only on kernels without it\n"
+                "p2pmem: this kernel has CONFIG_PCI_P2PDMA=y: benchmark-only provider (never \
+                 published, no /dev node); p2pmem provides P2P memory only on kernels without it\n"
             );
-            return Err(EOPNOTSUPP);
         }
         let info = bar_info(pdev, bar).inspect_err(|_| {
             dev_err!(pdev, "p2pmem: BAR {} is not a memory BAR\n", bar);

@@ -27,22 +27,27 @@ use crate::{
             SegmentPlan, //
         },
         topology::PciFunction,
+        verdict::MapType,
     },
     verdict_cache,
 };
 
-/// How `client` reaches `len` bytes at CPU address `phys` of `provider`'s BAR memory, whose bus
-/// offset is `bus_offset`. Any context.
+/// How `client` reaches one provider's memory: the verdict's route and the client's DMA limits.
+/// Worked out once per provider in a scatterlist (`rust/shim.c`), then applied to each
+/// segment with [`segment`].
+#[derive(Clone, Copy)]
+pub(crate) struct Route {
+    pub(crate) map_type: MapType,
+    pub(crate) mask: u64,
+    pub(crate) max_seg: u64,
+    pub(crate) boundary: u64,
+}
+
+/// The route from `client` to `provider`'s memory. Any context.
 ///
 /// Errors: `EREMOTEIO` when the client cannot reach the memory (or is not below a PCI
-/// function), `EIO` when the bus address is beyond its DMA mask, `EINVAL` for a bad range.
-pub(crate) fn plan(
-    client: &device::Device,
-    provider: &pci::Device,
-    phys: u64,
-    len: u64,
-    bus_offset: u64,
-) -> Result<SegmentPlan> {
+/// function); the reason is logged, rate-limited, with the deciding bridge and the fix.
+pub(crate) fn route(client: &device::Device, provider: &pci::Device) -> Result<Route> {
     let Some(cpci) = pci_parent_of(client) else {
         if vcache::refusal_ratelimit() {
             dev_warn!(
@@ -54,35 +59,51 @@ pub(crate) fn plan(
         return Err(EREMOTEIO);
     };
     let cached = verdict_cache::cached(provider, cpci);
-    match plan_segment(
-        cached.map_type,
-        phys,
-        len,
-        bus_offset,
-        vcache::dma_limit(client),
-    ) {
-        Ok(p) => Ok(p),
-        Err(PlanError::NotSupported) => {
-            if vcache::refusal_ratelimit() {
-                let v = verdict_cache::fresh(provider, cpci);
-                let paddr = crate::ffi::pci::PciFn::new(provider).addr();
-                if v.possible() {
-                    dev_warn!(
-                        client,
-                        "p2pmem: the cached verdict for the memory of {} is stale; write 1 to /sys/class/p2pmem/flush\n",
-                        Shown(paddr)
-                    );
-                } else {
-                    dev_warn!(
-                        client,
-                        "p2pmem: cannot DMA to the memory of {}: {}\n",
-                        Shown(paddr),
-                        Shown(v.reason())
-                    );
-                }
+    if cached.map_type == MapType::NotSupported {
+        if vcache::refusal_ratelimit() {
+            let v = verdict_cache::fresh(provider, cpci);
+            let paddr = crate::ffi::pci::PciFn::new(provider).addr();
+            if v.possible() {
+                dev_warn!(
+                    client,
+                    "p2pmem: the cached verdict for the memory of {} is stale; write 1 to /sys/class/p2pmem/flush\n",
+                    Shown(paddr)
+                );
+            } else {
+                dev_warn!(
+                    client,
+                    "p2pmem: cannot DMA to the memory of {}: {}\n",
+                    Shown(paddr),
+                    Shown(v.reason())
+                );
             }
-            Err(EREMOTEIO)
         }
+        return Err(EREMOTEIO);
+    }
+    let (max_seg, boundary) = vcache::dma_seg_limits(client);
+    Ok(Route {
+        map_type: cached.map_type,
+        mask: vcache::dma_limit(client),
+        max_seg,
+        boundary,
+    })
+}
+
+/// How `client` reaches `len` bytes at CPU address `phys` of a provider whose bus offset is
+/// `bus_offset`, along `route`. Any context.
+///
+/// Errors: `EREMOTEIO` for a route that does not reach, `EIO` when the bus address is beyond the
+/// client's DMA mask (logged, rate-limited), `EINVAL` for a bad range.
+pub(crate) fn segment(
+    client: &device::Device,
+    route: &Route,
+    phys: u64,
+    len: u64,
+    bus_offset: u64,
+) -> Result<SegmentPlan> {
+    match plan_segment(route.map_type, phys, len, bus_offset, route.mask) {
+        Ok(p) => Ok(p),
+        Err(PlanError::NotSupported) => Err(EREMOTEIO),
         Err(PlanError::BeyondMask { first, last, mask }) => {
             if vcache::refusal_ratelimit() {
                 dev_warn!(
@@ -99,14 +120,19 @@ pub(crate) fn plan(
     }
 }
 
-/// Whether a bus-address segment may extend the previous DMA entry of `client`.
-pub(crate) fn merge(
+/// How `client` reaches `len` bytes at CPU address `phys` of `provider`'s BAR memory, whose bus
+/// offset is `bus_offset`: [`route`] then [`segment`]. Any context.
+pub(crate) fn plan(
     client: &device::Device,
-    prev: u64,
-    prev_len: u64,
-    next: u64,
+    provider: &pci::Device,
+    phys: u64,
     len: u64,
-) -> bool {
-    let (max_seg, boundary) = vcache::dma_seg_limits(client);
-    merges(prev, prev_len, next, len, max_seg, boundary)
+    bus_offset: u64,
+) -> Result<SegmentPlan> {
+    segment(client, &route(client, provider)?, phys, len, bus_offset)
+}
+
+/// Whether a bus-address segment may extend the previous DMA entry of the route's client.
+pub(crate) fn merge(route: &Route, prev: u64, prev_len: u64, next: u64, len: u64) -> bool {
+    merges(prev, prev_len, next, len, route.max_seg, route.boundary)
 }

@@ -46,6 +46,12 @@ pub(crate) fn cached(provider: &pci::Device, client: &pci::Device) -> Cached {
     if let Some(c) = vcache::lookup(k).and_then(Cached::decode) {
         return c;
     }
+    refresh(provider, client)
+}
+
+/// What [`cached`] does on a miss: computes the verdict and caches it. Any context.
+pub(crate) fn refresh(provider: &pci::Device, client: &pci::Device) -> Cached {
+    let k = key(addr_of(provider), addr_of(client));
     let generation = vcache::generation();
     let v = fresh(provider, client);
     let c = Cached {

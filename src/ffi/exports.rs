@@ -36,6 +36,7 @@ use crate::{
             find_closest,
             MapType, //
         },
+        verdict_cache::Cached,
     },
     provider::Provider,
     verdict_cache,
@@ -66,6 +67,21 @@ unsafe extern "C" fn p2pmem_distance_many(
     };
     // SAFETY: `clients` points to `n` device pointers (caller's contract).
     let clients = unsafe { core::slice::from_raw_parts(clients, n) };
+    // SAFETY: each client is a live device (caller's contract).
+    unsafe { distance_many(pdev, clients, verbose, verdict_cache::cached) }
+}
+
+/// The summed distance from `pdev` to `clients` by `lookup` (cached or computed verdicts), or -1.
+///
+/// # Safety
+///
+/// Every pointer in `clients` is NULL or a live device.
+pub(super) unsafe fn distance_many(
+    pdev: &pci::Device,
+    clients: &[*mut kbindings::device],
+    verbose: bool,
+    lookup: fn(&pci::Device, &pci::Device) -> Cached,
+) -> c_int {
     let mut total: c_int = 0;
     for &client in clients {
         let cdev = (!client.is_null())
@@ -78,7 +94,7 @@ unsafe extern "C" fn p2pmem_distance_many(
             }
             return -1;
         };
-        let c = verdict_cache::cached(pdev, cdev);
+        let c = lookup(pdev, cdev);
         if c.map_type == MapType::NotSupported {
             if verbose && vcache::refusal_ratelimit() {
                 let v = verdict_cache::fresh(pdev, cdev);

@@ -6,6 +6,8 @@
 //! them. A [`PciFn`] borrows a device for `'a`; the bridges above it live at least as long (a
 //! device holds a reference to its parent), so they are handed out with the same lifetime.
 
+use core::cell::OnceCell;
+
 use kernel::{
     bindings as kbindings,
     device,
@@ -43,12 +45,19 @@ pub(super) fn raw_pci(dev: &pci::Device) -> *mut kbindings::pci_dev {
         .cast_mut()
 }
 
-/// A PCI function and what the policy reads of it, read when the handle was made (so ACS state
-/// is current as of the query).
+/// A PCI function and what the policy reads of it. The address is read when the handle is made;
+/// the rest (IDs, port type, ACS state, host bridge) on first use, once per handle, so ACS state
+/// is current as of the query and a walk that only compares addresses reads nothing else.
 #[derive(Clone)]
 pub(crate) struct PciFn<'a> {
     dev: &'a pci::Device,
     addr: PciAddr,
+    info: OnceCell<Info>,
+}
+
+/// What [`PciFn`] reads on first use.
+#[derive(Clone, Copy)]
+struct Info {
     id: PciId,
     port_type: PortType,
     acs: Option<Acs>,
@@ -60,36 +69,46 @@ fn pcie_type(t: i32) -> PortType {
 }
 
 impl<'a> PciFn<'a> {
-    /// Reads `dev`'s topology information now.
+    /// A handle on `dev`; reads its address.
     pub(crate) fn new(dev: &'a pci::Device) -> Self {
-        let mut i = bindings::p2pmem_pci_info::default();
-        // SAFETY: `raw(dev)` is the `struct device` of a PCI function that lives for `'a`, and
-        // `i` is a valid out-parameter.
-        unsafe { bindings::p2pmem_pci_info(raw(dev), &mut i) };
-        let first = u8::try_from(i.first_devfn).ok().map(|devfn| {
-            (
-                devfn,
-                pcie_type(i.first_pcie_type),
-                PciId::new(i.first_vendor, i.first_device),
-            )
-        });
+        let id = super::vcache::pci_addr_id(dev);
         Self {
             dev,
-            addr: PciAddr::from_devfn(i.domain, i.bus, i.devfn),
-            id: PciId::new(i.vendor, i.device),
-            port_type: pcie_type(i.pcie_type),
-            acs: i.has_acs.then_some(Acs {
-                cap: i.acs_cap,
-                ctrl: i.acs_ctrl,
-            }),
-            host_bridge: HostBridge {
-                root_bus: RootBus {
-                    domain: i.root_domain,
-                    bus: i.root_bus,
-                },
-                device: HostBridge::device_of(first),
-            },
+            // CAST: the packed id is domain << 16 | bus << 8 | devfn.
+            addr: PciAddr::from_devfn((id >> 16) as u16, (id >> 8) as u8, id as u8),
+            info: OnceCell::new(),
         }
+    }
+
+    fn info(&self) -> &Info {
+        self.info.get_or_init(|| {
+            let mut i = bindings::p2pmem_pci_info::default();
+            // SAFETY: `raw(self.dev)` is the `struct device` of a PCI function that lives for
+            // `'a`, and `i` is a valid out-parameter.
+            unsafe { bindings::p2pmem_pci_info(raw(self.dev), &mut i) };
+            let first = u8::try_from(i.first_devfn).ok().map(|devfn| {
+                (
+                    devfn,
+                    pcie_type(i.first_pcie_type),
+                    PciId::new(i.first_vendor, i.first_device),
+                )
+            });
+            Info {
+                id: PciId::new(i.vendor, i.device),
+                port_type: pcie_type(i.pcie_type),
+                acs: i.has_acs.then_some(Acs {
+                    cap: i.acs_cap,
+                    ctrl: i.acs_ctrl,
+                }),
+                host_bridge: HostBridge {
+                    root_bus: RootBus {
+                        domain: i.root_domain,
+                        bus: i.root_bus,
+                    },
+                    device: HostBridge::device_of(first),
+                },
+            }
+        })
     }
 }
 
@@ -99,11 +118,11 @@ impl PciFunction for PciFn<'_> {
     }
 
     fn id(&self) -> PciId {
-        self.id
+        self.info().id
     }
 
     fn port_type(&self) -> PortType {
-        self.port_type
+        self.info().port_type
     }
 
     fn upstream_bridge(&self) -> Option<Self> {
@@ -119,11 +138,11 @@ impl PciFunction for PciFn<'_> {
     }
 
     fn acs(&self) -> Option<Acs> {
-        self.acs
+        self.info().acs
     }
 
     fn host_bridge(&self) -> HostBridge {
-        self.host_bridge
+        self.info().host_bridge
     }
 }
 
