@@ -6,6 +6,7 @@
 #   make check           every test: host, build and lint checks, KUnit and VM tests
 #   make demo            boot the switch topology in QEMU, load p2pmem, show what it sees
 #   make check-debug     the same tests on the debug kernel flavor (KASAN, lockdep, kmemleak)
+#   make bench          p2pmem vs the in-tree P2PDMA and genalloc on the bench kernel flavor
 #   make kernel          build the test kernel (FLAVOR=test|debug|bench)
 #   make clippy | fmt | checkpatch | clean
 
@@ -14,7 +15,7 @@ FLAVOR ?= test
 LLVM ?= -22
 export P2PMEM_LLVM := $(LLVM)
 
-.PHONY: all modules check check-debug demo kernel setup clippy fmt checkpatch clean
+.PHONY: all modules check check-debug demo bench kernel setup clippy fmt checkpatch clean
 
 all: modules
 
@@ -36,6 +37,9 @@ check-debug:
 
 demo:
 	@scripts/demo
+
+bench:
+	@scripts/bench
 
 kernel:
 	@scripts/setup && scripts/kernel-build $(FLAVOR)

@@ -72,6 +72,15 @@ _topo_acs() {
 	_nvme nvme8 "$dir" dsacs2 acs0008
 }
 
+# A second ivshmem of SIZE (e.g. 1G) on a fifth downstream port of the switch topology's switch:
+# the large provider of the benchmarks (scripts/bench).
+big_ivshmem_args() {
+	printf '%s\n' \
+		-object "memory-backend-ram,id=p2pmembig,size=$1" \
+		-device xio3130-downstream,id=dp5,bus=up1,addr=0x4,chassis=2,slot=5,port=5 \
+		-device ivshmem-plain,id=shmbig,bus=dp5,memdev=p2pmembig
+}
+
 topology_args() {
 	local name=$1 dir=$2
 	case $name in
