@@ -18,32 +18,32 @@
 
 use core::ops::DerefMut;
 
-/// Largest order the index tracks (2^40 pages is 4 PiB of 4 KiB pages).
-const MAX_ORDERS: usize = 41;
-/// Levels of a hierarchical bitmap: 64^7 bits is more than 2^40.
-const MAX_LEVELS: usize = 7;
+/// Orders the index tracks: pools of up to 2^32 pages (16 TiB of 4 KiB pages).
+const MAX_ORDERS: usize = 33;
 
 fn words_for(bits: usize) -> usize {
     bits.div_ceil(64)
 }
 
-/// Where one hierarchical bitmap lives in the word buffer.
+/// Where one hierarchical bitmap lives in the word buffer: level 0 (a bit per item) at word
+/// `off`, each level above it (a bit per word of the level below) right after it, up to a level
+/// of one word. Kept small (8 bytes) so the index stays small on the kernel stack.
 #[derive(Clone, Copy, Debug, Default)]
 struct Hbits {
-    /// Word offset of each level, level 0 (a bit per item) first.
-    off: [usize; MAX_LEVELS],
-    /// Number of levels; the last one is a single word.
-    levels: usize,
+    off: u32,
+    bits: u32,
 }
 
 impl Hbits {
     /// Lays out a hierarchical bitmap of `bits` bits at word `*at`, advancing `*at`.
     fn layout(bits: usize, at: &mut usize) -> Self {
-        let mut h = Self::default();
+        // CAST: `Buddy::new` refuses pools whose words or pages do not fit in `u32`.
+        let h = Self {
+            off: *at as u32,
+            bits: bits.max(1) as u32,
+        };
         let mut n = bits.max(1);
         loop {
-            h.off[h.levels] = *at;
-            h.levels += 1;
             let words = words_for(n);
             *at += words;
             if words == 1 {
@@ -53,17 +53,33 @@ impl Hbits {
         }
     }
 
+    /// The levels, from the bottom up.
+    fn levels(&self) -> Levels {
+        Levels {
+            off: self.off as usize,
+            bits: self.bits as usize,
+            done: false,
+        }
+    }
+
+    fn top(&self) -> usize {
+        // A bitmap has at least one level, so `last()` is never `None`.
+        self.levels()
+            .last()
+            .map_or(self.off as usize, |(off, _)| off)
+    }
+
     fn is_empty(&self, w: &[u64]) -> bool {
-        w[self.off[self.levels - 1]] == 0
+        w[self.top()] == 0
     }
 
     fn test(&self, w: &[u64], i: usize) -> bool {
-        w[self.off[0] + i / 64] & (1 << (i % 64)) != 0
+        w[self.off as usize + i / 64] & (1 << (i % 64)) != 0
     }
 
     fn set(&self, w: &mut [u64], mut i: usize) {
-        for level in 0..self.levels {
-            let word = &mut w[self.off[level] + i / 64];
+        for (off, _) in self.levels() {
+            let word = &mut w[off + i / 64];
             let was_empty = *word == 0;
             *word |= 1 << (i % 64);
             if !was_empty {
@@ -74,8 +90,8 @@ impl Hbits {
     }
 
     fn clear(&self, w: &mut [u64], mut i: usize) {
-        for level in 0..self.levels {
-            let word = &mut w[self.off[level] + i / 64];
+        for (off, _) in self.levels() {
+            let word = &mut w[off + i / 64];
             *word &= !(1 << (i % 64));
             if *word != 0 {
                 return;
@@ -86,15 +102,46 @@ impl Hbits {
 
     /// The lowest set bit, found from the top level down.
     fn first(&self, w: &[u64]) -> Option<usize> {
+        let mut offs = [0usize; 8];
+        let mut n = 0;
+        for (off, _) in self.levels() {
+            offs[n] = off;
+            n += 1;
+        }
         let mut i = 0;
-        for level in (0..self.levels).rev() {
-            let word = w[self.off[level] + i];
+        for &off in offs[..n].iter().rev() {
+            let word = w[off + i];
             if word == 0 {
                 return None;
             }
             i = i * 64 + word.trailing_zeros() as usize;
         }
         Some(i)
+    }
+}
+
+/// The levels of an [`Hbits`]: (word offset, bits) from the bottom up.
+struct Levels {
+    off: usize,
+    bits: usize,
+    done: bool,
+}
+
+impl Iterator for Levels {
+    type Item = (usize, usize);
+
+    fn next(&mut self) -> Option<(usize, usize)> {
+        if self.done {
+            return None;
+        }
+        let item = (self.off, self.bits);
+        let words = words_for(self.bits);
+        if words == 1 {
+            self.done = true;
+        }
+        self.off += words;
+        self.bits = words;
+        Some(item)
     }
 }
 
@@ -129,6 +176,7 @@ pub struct Buddy<W> {
 impl<W: DerefMut<Target = [u64]>> Buddy<W> {
     /// The highest order for a pool of `pages` pages, and the layout of its words.
     fn layout(pages: usize) -> (usize, [Hbits; MAX_ORDERS], usize, usize) {
+        let pages = pages.min(u32::MAX as usize);
         let max_order = (usize::BITS - 1 - pages.max(1).leading_zeros()) as usize;
         let max_order = max_order.min(MAX_ORDERS - 1);
         let mut at = 0;
@@ -150,7 +198,12 @@ impl<W: DerefMut<Target = [u64]>> Buddy<W> {
     /// all zero. `None` if `pages` is 0 or `words` is too short or not zeroed.
     pub fn new(words: W, pages: usize) -> Option<Self> {
         let (max_order, free, owned, needed) = Self::layout(pages);
-        if pages == 0 || words.len() < needed || words[..needed].iter().any(|&w| w != 0) {
+        if pages == 0
+            || u32::try_from(pages).is_err()
+            || u32::try_from(needed).is_err()
+            || words.len() < needed
+            || words[..needed].iter().any(|&w| w != 0)
+        {
             return None;
         }
         let mut b = Self {
