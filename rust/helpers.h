@@ -109,13 +109,12 @@ void p2pmem_dma_seg_limits(struct device *dev, u64 *max_seg, u64 *boundary);
 /* rust/shim.c asks the Rust planner (src/ffi/shim.rs) how to map provider memory. */
 #define P2PMEM_PLAN_BUS 1	/* *bus is the address to use; nothing to map */
 #define P2PMEM_PLAN_HOST 2	/* map the CPU address through the DMA API as MMIO */
-int p2pmem_shim_plan(struct device *client, struct pci_dev *provider, u64 phys, u64 len,
-		     u64 bus_offset, u64 *bus);
 /*
- * The same in two steps, for the segments of a scatterlist: the route from a client to one
- * provider's memory (verdict and DMA limits: 0 or -EREMOTEIO), worked out once per provider,
- * then each segment along it (as p2pmem_shim_plan()), and whether a bus-address segment
- * extends the previous DMA entry. Only Rust reads the route's fields.
+ * In two steps: the route from a client to one provider's memory (verdict and DMA limits: 0 or
+ * -EREMOTEIO), worked out once per provider in a scatterlist, then each segment along it:
+ * P2PMEM_PLAN_BUS with *bus, P2PMEM_PLAN_HOST, or -EREMOTEIO, -EIO (beyond the DMA mask) or
+ * -EINVAL. And whether a bus-address segment extends the previous DMA entry. Only Rust reads
+ * the route's fields.
  */
 struct p2pmem_route {
 	u32 map_type;

@@ -71,18 +71,7 @@ static int p2pmem_map_kind(struct device *dev, int plan, u64 bus, struct pci_dev
 	return P2PMEM_SEG_HOST;
 }
 
-static int p2pmem_map_provider_range(struct device *dev, struct pci_dev *provider,
-				     u64 bus_offset, phys_addr_t phys, size_t len,
-				     enum dma_data_direction dir, unsigned long attrs,
-				     dma_addr_t *addr)
-{
-	u64 bus = 0;
-	int plan = p2pmem_shim_plan(dev, provider, phys, len, bus_offset, &bus);
-
-	return p2pmem_map_kind(dev, plan, bus, provider, phys, len, dir, attrs, addr);
-}
-
-/* The same along a route from p2pmem_shim_route(). */
+/* Maps provider memory along a route from p2pmem_shim_route(). */
 static int p2pmem_map_route(struct device *dev, const struct p2pmem_route *route,
 			    struct pci_dev *provider, u64 bus_offset, phys_addr_t phys, size_t len,
 			    enum dma_data_direction dir, unsigned long attrs, dma_addr_t *addr)
@@ -91,6 +80,20 @@ static int p2pmem_map_route(struct device *dev, const struct p2pmem_route *route
 	int plan = p2pmem_shim_segment(dev, route, phys, len, bus_offset, &bus);
 
 	return p2pmem_map_kind(dev, plan, bus, provider, phys, len, dir, attrs, addr);
+}
+
+/* The same for one range: works out the route first. */
+static int p2pmem_map_provider_range(struct device *dev, struct pci_dev *provider,
+				     u64 bus_offset, phys_addr_t phys, size_t len,
+				     enum dma_data_direction dir, unsigned long attrs,
+				     dma_addr_t *addr)
+{
+	struct p2pmem_route route;
+	int ret = p2pmem_shim_route(dev, provider, &route);
+
+	if (ret)
+		return ret;
+	return p2pmem_map_route(dev, &route, provider, bus_offset, phys, len, dir, attrs, addr);
 }
 
 int p2pmem_map_sg(struct device *dev, struct scatterlist *sgl, int nents,

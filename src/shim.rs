@@ -2,10 +2,11 @@
 
 //! The DMA map shim's decisions: how a client reaches a segment of provider memory.
 //!
-//! `rust/shim.c` walks scatterlists and calls the DMA API; for every segment of provider memory
-//! it asks [`plan`], which takes the (cached) verdict for the pair, applies the provider's bus
-//! offset and the client's DMA mask (`policy::dma_plan`), and logs refusals, rate-limited, with
-//! the deciding bridge and the fix.
+//! `rust/shim.c` walks scatterlists and calls the DMA API. For each provider in a scatterlist it
+//! asks [`route`], which takes the (cached) verdict for the pair and the client's DMA limits;
+//! for every segment of that provider's memory, [`segment`] applies the bus offset and the DMA
+//! mask (`policy::dma_plan`). Refusals are logged, rate-limited, with the deciding bridge and
+//! the fix.
 
 use kernel::{
     device,
@@ -118,18 +119,6 @@ pub(crate) fn segment(
         }
         Err(PlanError::Overflow) => Err(EINVAL),
     }
-}
-
-/// How `client` reaches `len` bytes at CPU address `phys` of `provider`'s BAR memory, whose bus
-/// offset is `bus_offset`: [`route`] then [`segment`]. Any context.
-pub(crate) fn plan(
-    client: &device::Device,
-    provider: &pci::Device,
-    phys: u64,
-    len: u64,
-    bus_offset: u64,
-) -> Result<SegmentPlan> {
-    segment(client, &route(client, provider)?, phys, len, bus_offset)
 }
 
 /// Whether a bus-address segment may extend the previous DMA entry of the route's client.

@@ -18,30 +18,6 @@ use crate::{
     shim, //
 };
 
-/// `p2pmem_shim_plan()`: see `rust/helpers.h`.
-///
-/// # Safety
-///
-/// `client` is a live device, `provider` a live `pci_dev`, `bus` a valid out-parameter.
-#[no_mangle]
-unsafe extern "C" fn p2pmem_shim_plan(
-    client: *mut kbindings::device,
-    provider: *mut kbindings::pci_dev,
-    phys: u64,
-    len: u64,
-    bus_offset: u64,
-    bus: *mut u64,
-) -> c_int {
-    // SAFETY: `client` is live for the call (caller's contract).
-    let client = unsafe { device::Device::from_raw(client) };
-    // SAFETY: `provider` is live for the call (caller's contract).
-    let Some(provider) = (unsafe { super::exports::pci_device(provider) }) else {
-        return EINVAL.to_errno();
-    };
-    // SAFETY: `bus` is a valid out-parameter (caller's contract).
-    unsafe { plan_result(shim::plan(client, provider, phys, len, bus_offset), bus) }
-}
-
 impl From<shim::Route> for bindings::p2pmem_route {
     fn from(r: shim::Route) -> Self {
         Self {
@@ -159,15 +135,6 @@ unsafe fn plan_result(plan: Result<SegmentPlan>, bus: *mut u64) -> c_int {
 }
 
 const _: () = {
-    type Plan = unsafe extern "C" fn(
-        *mut kbindings::device,
-        *mut kbindings::pci_dev,
-        u64,
-        u64,
-        u64,
-        *mut u64,
-    ) -> c_int;
-    let _: [Plan; 2] = [bindings::p2pmem_shim_plan, p2pmem_shim_plan];
     type Route = unsafe extern "C" fn(
         *mut kbindings::device,
         *mut kbindings::pci_dev,
