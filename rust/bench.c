@@ -410,8 +410,6 @@ static int bench_env_find(struct bench_env *env)
 	       (pdev = pci_get_class(PCI_CLASS_STORAGE_EXPRESS, pdev))) {
 		struct pci_dev *prov = pci_p2pmem_find(&pdev->dev);
 
-		out("nvme %s: nearest in-tree pool %s\n", pci_name(pdev),
-		    prov ? pci_name(prov) : "none");
 		if (prov && prov != pdev) {
 			env->intree = prov;
 			env->client = pci_dev_get(pdev);

@@ -15,7 +15,10 @@ use kernel::{
 
 use crate::{
     ffi::{
-        pci::PciFn,
+        pci::{
+            pci_addr,
+            PciFn, //
+        },
         vcache, //
     },
     host_bridge,
@@ -33,16 +36,10 @@ use crate::{
     },
 };
 
-fn addr_of(dev: &pci::Device) -> PciAddr {
-    let id = vcache::pci_addr_id(dev);
-    // CAST: the packed id is domain << 16 | bus << 8 | devfn.
-    PciAddr::from_devfn((id >> 16) as u16, (id >> 8) as u8, id as u8)
-}
-
 /// The verdict for `client` using `provider`'s memory, from the cache or computed (and cached).
 /// Any context.
 pub(crate) fn cached(provider: &pci::Device, client: &pci::Device) -> Cached {
-    let k = key(addr_of(provider), addr_of(client));
+    let k = key(pci_addr(provider), pci_addr(client));
     if let Some(c) = vcache::lookup(k).and_then(Cached::decode) {
         return c;
     }
@@ -51,7 +48,7 @@ pub(crate) fn cached(provider: &pci::Device, client: &pci::Device) -> Cached {
 
 /// What [`cached`] does on a miss: computes the verdict and caches it. Any context.
 pub(crate) fn refresh(provider: &pci::Device, client: &pci::Device) -> Cached {
-    let k = key(addr_of(provider), addr_of(client));
+    let k = key(pci_addr(provider), pci_addr(client));
     let generation = vcache::generation();
     let v = fresh(provider, client);
     let c = Cached {

@@ -55,6 +55,13 @@ pub(crate) struct PciFn<'a> {
     info: OnceCell<Info>,
 }
 
+/// The address of `dev`, without reading config space.
+pub(crate) fn pci_addr(dev: &pci::Device) -> PciAddr {
+    let id = super::vcache::pci_addr_id(dev);
+    // CAST: the packed id is domain << 16 | bus << 8 | devfn.
+    PciAddr::from_devfn((id >> 16) as u16, (id >> 8) as u8, id as u8)
+}
+
 /// What [`PciFn`] reads on first use.
 #[derive(Clone, Copy)]
 struct Info {
@@ -71,11 +78,9 @@ fn pcie_type(t: i32) -> PortType {
 impl<'a> PciFn<'a> {
     /// A handle on `dev`; reads its address.
     pub(crate) fn new(dev: &'a pci::Device) -> Self {
-        let id = super::vcache::pci_addr_id(dev);
         Self {
             dev,
-            // CAST: the packed id is domain << 16 | bus << 8 | devfn.
-            addr: PciAddr::from_devfn((id >> 16) as u16, (id >> 8) as u8, id as u8),
+            addr: pci_addr(dev),
             info: OnceCell::new(),
         }
     }
