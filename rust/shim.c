@@ -227,6 +227,27 @@ int p2pmem_map_range(struct device *dev, struct pci_dev *provider, int bar, u64 
 }
 EXPORT_SYMBOL_GPL(p2pmem_map_range);
 
+int p2pmem_dma_route(struct p2pmem_provider *p, struct device *client, u64 *bus_offset)
+{
+	u64 start = p->pgmap.range.start, len = range_len(&p->pgmap.range), bus = 0;
+	struct p2pmem_route route;
+	int plan;
+
+	plan = p2pmem_shim_route(client, p->pdev, &route);
+	if (plan)
+		return plan;
+	/* The whole pool at once: no segment of it can then be beyond the DMA mask. */
+	plan = p2pmem_shim_segment(client, &route, start, len, p->bus_offset, &bus);
+	if (plan == P2PMEM_PLAN_BUS) {
+		*bus_offset = bus - start;
+		return P2PMEM_ROUTE_BUS_ADDR;
+	}
+	if (plan == P2PMEM_PLAN_HOST)
+		return P2PMEM_ROUTE_HOST_BRIDGE;
+	return plan;
+}
+EXPORT_SYMBOL_GPL(p2pmem_dma_route);
+
 void p2pmem_unmap_range(struct device *dev, const struct p2pmem_range_map *map,
 			enum dma_data_direction dir, unsigned long attrs)
 {

@@ -275,6 +275,32 @@ struct p2pmem_provider *p2pmem_page_provider(struct page *page);
  */
 int p2pmem_dma_api_check(struct p2pmem_provider *p, struct device *client, bool verbose);
 
+#define P2PMEM_ROUTE_BUS_ADDR 1	/* program bus addresses: CPU physical + the bus offset */
+#define P2PMEM_ROUTE_HOST_BRIDGE 2	/* map through the DMA API as MMIO, never bounced */
+
+/**
+ * p2pmem_dma_route() - how a client reaches a provider's memory, for drivers that build their
+ * own DMA descriptors from pages (as nvme-pci does from a request's bio_vecs)
+ * @p: the provider
+ * @client: the device that will do the DMA; resolved to the nearest PCI function above it
+ * @bus_offset: set to the PCI bus address minus the CPU physical address, with
+ *              P2PMEM_ROUTE_BUS_ADDR
+ *
+ * The verdict of p2pmem_map_sg() for the provider's whole memory at once. With
+ * P2PMEM_ROUTE_BUS_ADDR the client is given CPU physical address + *@bus_offset, mapped through
+ * nothing, and every address of @p lies within the client's DMA mask. With
+ * P2PMEM_ROUTE_HOST_BRIDGE the client must be given addresses from the DMA API with
+ * DMA_ATTR_MMIO (dma_map_phys(), dma_map_resource()): an IOMMU translates them and swiotlb
+ * never bounces them. Never map p2pmem pages with the plain DMA API instead: without
+ * CONFIG_PCI_P2PDMA it treats them as RAM.
+ *
+ * Context: any context.
+ * Return: P2PMEM_ROUTE_BUS_ADDR or P2PMEM_ROUTE_HOST_BRIDGE; -EREMOTEIO when P2P between them is
+ * not possible (logged, rate-limited), -EIO when the memory lies beyond the client's DMA mask,
+ * -EINVAL when @client is not below a PCI function.
+ */
+int p2pmem_dma_route(struct p2pmem_provider *p, struct device *client, u64 *bus_offset);
+
 /**
  * p2pmem_enable_store() - parse a "use p2pmem" control value
  * @page: what the user wrote: a boolean (kstrtobool() spelling) or a PCI address such as

@@ -9,6 +9,7 @@
  *          [expect_distance=8] [expect_find=0000:05:00.0|none] [repeat=1] [hold=1]
  */
 
+#include <linux/dma-mapping.h>
 #include <linux/err.h>
 #include <linux/module.h>
 #include <linux/p2pmem.h>
@@ -200,6 +201,28 @@ static void check_enable(struct pci_dev *pdev)
 	pci_dev_put(dev);
 }
 
+/* p2pmem_dma_route() gives the route p2pmem_map_range() maps along, bus offset included. */
+static void check_route(struct pci_dev *pdev, struct p2pmem_provider *p, struct device *client)
+{
+	struct p2pmem_range_map map;
+	u64 off = U64_MAX;
+	int route = p2pmem_dma_route(p, client, &off);
+
+	check(route == P2PMEM_ROUTE_BUS_ADDR || route == P2PMEM_ROUTE_HOST_BRIDGE,
+	      "dma_route for a client that can reach the provider");
+	if (p2pmem_map_range(client, pdev, bar, 0, PAGE_SIZE, DMA_TO_DEVICE, 0, &map)) {
+		check(false, "map_range of the provider's first page");
+		return;
+	}
+	if (route == P2PMEM_ROUTE_BUS_ADDR)
+		check(off == pci_bus_address(pdev, bar) - pci_resource_start(pdev, bar) &&
+		      map.addr == pci_resource_start(pdev, bar) + off,
+		      "dma_route: bus addresses with the host bridge's offset, as map_range");
+	else
+		check(map.addr != DMA_MAPPING_ERROR, "dma_route: through the host bridge");
+	p2pmem_unmap_range(client, &map, DMA_TO_DEVICE, 0);
+}
+
 /* A claim on the named provider for every client: refused when they cannot reach it. */
 static void check_claim(struct pci_dev *pdev, struct device **devs, int n)
 {
@@ -220,6 +243,7 @@ static void check_claim(struct pci_dev *pdev, struct device **devs, int n)
 	if (IS_ERR(c))
 		return;
 	p = p2pmem_claim_provider(c);
+	check_route(pdev, p, devs[0]);
 	check(p2pmem_provider_pci_dev(p) == pdev && !p2pmem_dma_api_check(p, devs[0], true),
 	      "the claim holds the named provider, usable through the DMA API");
 	sgl = p2pmem_claim_alloc_sgl(c, &nents, 3 * PAGE_SIZE, true);

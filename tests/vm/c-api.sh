@@ -14,7 +14,7 @@ insmod "$P2PMEM_CONSUMER_KO" provider="$shm" bar=2 clients="$cmb,$edu" expect_di
 	{ dmesg_since "$mark" | grep p2pmem_consumer >&2; fail "the consumer's checks failed"; }
 log=$(dmesg_since "$mark")
 expect_eq "consumer failures" 0 "$(sed -n 's/.*p2pmem_consumer: \([0-9]*\) failures/\1/p' <<<"$log")"
-expect_eq "checks passed" 40 "$(grep -c 'p2pmem_consumer: ok' <<<"$log")"
+expect_eq "checks passed" 42 "$(grep -c 'p2pmem_consumer: ok' <<<"$log")"
 expect_eq "p2pmem users while the consumer is loaded" 1 "$(cat /sys/module/p2pmem/refcnt)"
 rmmod p2pmem_consumer || fail "rmmod p2pmem_consumer failed"
 expect_eq "p2pmem users after" 0 "$(cat /sys/module/p2pmem/refcnt)"
