@@ -10,9 +10,9 @@
  * Two kinds of mapping:
  * - pinnable (VM_MIXEDMAP, vm_insert_page): the pages can be pinned by GUP, so O_DIRECT and a
  *   block device DMA straight into the BAR. Only where the generic DMA path is equivalent to a
- *   correct P2P mapping: bus offset 0 and no translating IOMMU for the provider (dma-direct
- *   gives the CPU address, which is then the bus address), or root opted in with
- *   pin_through_iommu=1 (never with a bus offset).
+ *   correct P2P mapping: bus offset 0, no translating IOMMU for the provider and no forced
+ *   swiotlb bouncing (dma-direct then gives the CPU address, which is the bus address), or
+ *   root opted in with pin_through_iommu=1 or pin_when_bouncing=1 (never with a bus offset).
  * - CPU-only (VM_PFNMAP | VM_IO, remap_pfn_range): GUP refuses it, so the pages never reach a
  *   generic DMA path; O_DIRECT gets EFAULT.
  *
@@ -31,6 +31,7 @@
 #include <linux/pci.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
+#include <linux/swiotlb.h>
 
 #include "helpers.h"
 #include "provider.h"
@@ -39,6 +40,11 @@ static bool pin_through_iommu;
 module_param(pin_through_iommu, bool, 0644);
 MODULE_PARM_DESC(pin_through_iommu,
 		 "Let user mappings of p2pmem be pinned (O_DIRECT) even when an IOMMU translates DMA for the provider; never with a bus offset");
+
+static bool pin_when_bouncing;
+module_param(pin_when_bouncing, bool, 0644);
+MODULE_PARM_DESC(pin_when_bouncing,
+		 "Let user mappings of p2pmem be pinned (O_DIRECT) even when swiotlb bounces all DMA: P2P-aware drivers (the patched nvme-pci) map them at bus addresses, any other driver copies the data through RAM; never with a bus offset");
 
 /* One user mapping of provider memory. */
 struct p2pmem_umap {
@@ -66,6 +72,12 @@ static bool p2pmem_pinnable(struct p2pmem_provider *p)
 	if (translated && !pin_through_iommu) {
 		dev_info_once(&p->dev,
 			      "an IOMMU translates DMA: user mappings are CPU-only (pin_through_iommu=1 to override)\n");
+		return false;
+	}
+	/* swiotlb=force or memory encryption: dma-direct would copy the data through RAM. */
+	if (is_swiotlb_force_bounce(&p->pdev->dev) && !pin_when_bouncing) {
+		dev_info_once(&p->dev,
+			      "swiotlb bounces all DMA: user mappings are CPU-only (pin_when_bouncing=1 to override)\n");
 		return false;
 	}
 	return true;
