@@ -15,6 +15,13 @@ import os
 import sys
 
 
+def copy(buf, s, d, chunk, total):
+    """Copies TOTAL bytes from fd S to fd D through BUF, CHUNK bytes at a time."""
+    for off in range(0, total, chunk):
+        if os.preadv(s, [buf], off) != chunk or os.pwritev(d, [buf], off) != chunk:
+            raise OSError(errno.EIO, f"short I/O at {off}")
+
+
 def main():
     path, src, dst = sys.argv[1:4]
     chunk, total = int(sys.argv[4], 0), int(sys.argv[5], 0)
@@ -23,10 +30,7 @@ def main():
     s = os.open(src, os.O_RDONLY | os.O_DIRECT)
     d = os.open(dst, os.O_WRONLY | os.O_DIRECT)
     try:
-        for off in range(0, total, chunk):
-            if os.preadv(s, [buf], off) != chunk or os.pwritev(d, [buf], off) != chunk:
-                print(f"p2pcopy: short I/O at {off}", file=sys.stderr)
-                return 1
+        copy(buf, s, d, chunk, total)
     except OSError as e:
         print(f"p2pcopy: {e}", file=sys.stderr)
         return 3 if e.errno == errno.EFAULT else 1
