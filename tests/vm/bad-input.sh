@@ -1,11 +1,12 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology switch --nvme-patched --nvmet-patched
+# vm: --topology switch --nvme-patched --nvmet-patched --append log_buf_len=16M
 # Bad input (tests/vm/fuzz-input.py): 10,000 random and malformed writes to each control file
 # p2pmem adds (wrap, unwrap, host_bridge_allow, flush, the debugfs query file) and to the
 # patched nvmet's configfs attributes (param_allow_p2pmem, a namespace's p2pmem). Each is
 # refused with the right errno and changes nothing; the files still work afterwards; the run
 # leaves no splat. Unprivileged users cannot open /dev/p2pmemN, the allocate file or any
-# control file for writing.
+# control file for writing. Each refusal is logged: the boot has a 16 MiB log buffer so that
+# the 70,000 lines do not push earlier messages out (the splat scan and dmesg_since need them).
 . "$(dirname "$0")/lib.sh"
 
 writes=${P2PMEM_FUZZ_WRITES:-10000}

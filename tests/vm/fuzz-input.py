@@ -29,7 +29,7 @@ MALFORMED_ADDR = ["0000:00:00", "zzzz:00:00.0", "0000:00:00.8", "10000:00:00.0",
                   "0000:00:20.0", ":00:00.0", "0000::00.0", "0000:00:00.", "00:00", "-1",
                   "0x0000:00:00.0", "0000:00:00.0.0", "0000:g0:00.0"]
 BAD_BAR = ["6", "7", "-1", "99999999999999999999", "0x2", "2.0", "b2", "1e1"]
-BAD_SIZE = ["0", "-2M", "18446744073709551616", "1X", "2MM", "M", "0x", "1e9", "9999999999999E"]
+BAD_SIZE = ["-2M", "18446744073709551616", "1X", "2MM", "M", "0x", "1e9", "9999999999999E"]
 
 
 def words(n):
@@ -52,7 +52,7 @@ def malformed(kind, addr):
             parts = [addr, "2", "2M", "0"]
             i = random.randrange(4)
             parts[i] = [a, random.choice(BAD_BAR), random.choice(BAD_SIZE),
-                        random.choice(BAD_SIZE[1:])][i]
+                        random.choice(BAD_SIZE)][i]
             parts = parts[: random.randint(i + 1, 4)]
             if r() < 0.2:
                 parts.append(random.choice(["forc", "force force", "FORCE", "1"]))

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology switch --nvme-patched --nvmet-patched
+# vm: --topology switch --nvme-patched --nvmet-patched --append log_buf_len=16M
 # NVMe over TCP on 127.0.0.1 through the patched nvmet (patches/nvmet): the namespace is the NVMe
 # without a CMB, and the data buffers of the target come from p2pmem on the same switch (the
 # ivshmem provider or the other NVMe's CMB). fio writes and verifies through the fabric:

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology switch --nvme-patched --nvmet-patched
+# vm: --topology switch --nvme-patched --nvmet-patched --append log_buf_len=16M
 # O_DIRECT NVMe -> p2pmem -> NVMe through the CMB provider of the patched nvme driver: the plain
 # NVMe DMAs into the other NVMe's CMB, which then writes from its own CMB (CMBMSC enabled, so
 # the controller reads it internally). Data verified by checksum for 4 KiB to 1 MiB chunks.

@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology switch --nvme-patched --nvmet-patched
+# vm: --topology switch --nvme-patched --nvmet-patched --append log_buf_len=16M
 # The NVMe driver with patches/nvme-host makes the CMB of the NVMe that has one a published
 # provider below its PCI function, and puts its I/O submission queues in it. The provider and the
 # CMB registers (CMBLOC, CMBSZ, CMBMSC) survive a controller reset, also one after CMBMSC was
