@@ -347,7 +347,7 @@ static void p2pmem_provider_revoke(struct p2pmem_provider *p)
 	struct p2pmem_revoke *r, *tmp;
 
 	mutex_lock(&p->revoke_lock);
-	p->revoked = true;
+	WRITE_ONCE(p->revoked, true);
 	list_for_each_entry_safe(r, tmp, &p->revokers, node) {
 		list_del_init(&r->node);
 		r->revoke(r);
@@ -395,8 +395,11 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 
 	rcu_read_lock();
 	index = rcu_dereference(p->index);
-	/* One pagemap reference per allocation, as pci_alloc_p2pmem() takes. */
-	if (index && percpu_ref_tryget_live_rcu(&p->pgmap.ref)) {
+	/*
+	 * One pagemap reference per allocation, as pci_alloc_p2pmem() takes. Refused from
+	 * revocation on: teardown would wait for what its users had just been told to give back.
+	 */
+	if (index && !READ_ONCE(p->revoked) && percpu_ref_tryget_live_rcu(&p->pgmap.ref)) {
 		int order = p2pmem_pcp_order(pages);
 
 		first = order >= 0 ? p2pmem_pcp_take(p, order) : -1;
