@@ -172,16 +172,91 @@ nvmet_connect() {
 	fail "no namespace after nvme connect"
 }
 
-# nvmet_disconnect and nvmet_teardown: undo the two above (teardown also unloads the target).
+# nvmet_disconnect, nvmet_unconfigure and nvmet_teardown: undo the two above (unconfigure
+# removes the port and subsystem, teardown also unloads the target).
 nvmet_disconnect() { nvme disconnect -n "$NVMET_NQN" >/dev/null || fail "nvme disconnect failed"; }
-nvmet_teardown() {
+nvmet_unconfigure() {
 	local s=$NVMET/subsystems/$NVMET_NQN
 	rm -f "$NVMET_PORT/subsystems/$NVMET_NQN"
 	[ ! -d "$NVMET_PORT" ] || rmdir "$NVMET_PORT"
 	[ ! -d "$s/namespaces/1" ] || { echo 0 >"$s/namespaces/1/enable"; rmdir "$s/namespaces/1"; }
 	[ ! -d "$s" ] || rmdir "$s"
+}
+nvmet_teardown() {
+	nvmet_unconfigure
 	modprobe -r nvme-tcp nvmet-tcp nvmet || fail "unloading the NVMe/TCP modules failed"
 }
 
 # provider_stat FUNCTION ATTR: an attribute of the (first) provider below FUNCTION.
 provider_stat() { cat "$(ls -d /sys/bus/pci/devices/"$1"/p2pmem/p2pmem* | head -n 1)/$2"; }
+
+# --- QEMU's monitor, through scripts/qmp-broker on the host (vm-run) -----------------------
+
+# qmp JSON: runs one QMP command; prints QEMU's answer (JSON). Fails the test when no broker
+# answers within 2 minutes.
+qmp() {
+	local dir=$VM_RUNDIR/qmp req i
+	[ -d "$dir" ] || fail "no QMP broker (run the test under scripts/vm-run)"
+	req=$(mktemp "$dir/XXXXXX") || fail "cannot write to $dir"
+	printf '%s\n' "$1" >"$req"
+	mv "$req" "$req.req"
+	for i in $(seq 1200); do
+		if [ -e "$req.resp" ]; then
+			cat "$req.resp"
+			rm -f "$req.resp"
+			return
+		fi
+		sleep 0.1
+	done
+	fail "no answer from the QMP broker to $1"
+}
+
+# qmp_ok JSON: runs a QMP command and fails the test unless QEMU answered with "return".
+qmp_ok() {
+	local out
+	out=$(qmp "$1") || exit 1
+	grep -q '"return"' <<<"$out" || fail "QMP $1: $out"
+}
+
+# hot_del ID...: device_del of each QEMU device ID (all at once, so that their slots' 5 s
+# attention-button delays overlap), then waits until QEMU reports each one deleted, i.e. the
+# guest powered its slot off. hot_del_request and hot_del_wait are the two halves.
+hot_del_request() {
+	local id
+	for id in "$@"; do
+		qmp_ok "{\"execute\": \"device_del\", \"arguments\": {\"id\": \"$id\"}}"
+	done
+}
+hot_del_wait() {
+	local id out
+	for id in "$@"; do
+		out=$(qmp "{\"execute\": \"x-wait-event\", \"arguments\": {\"event\": \"DEVICE_DELETED\",
+			\"data\": {\"device\": \"$id\"}, \"timeout\": 120}}") || exit 1
+		grep -q '"DEVICE_DELETED"' <<<"$out" || fail "$id was not removed: $out"
+	done
+}
+hot_del() {
+	hot_del_request "$@"
+	hot_del_wait "$@"
+}
+
+# hot_add ID [KEY=VALUE...]: device_add of QEMU device ID with the arguments the VM was started
+# with, KEY replaced by VALUE for each pair given.
+hot_add() {
+	local id=$1 opts out kv
+	shift
+	opts=$(grep -E "(^|,)id=$id(,|$)" "$VM_RUNDIR/devices") || fail "no device $id in the topology"
+	for kv in "$@"; do
+		opts=$(sed -E "s/(^|,)${kv%%=*}=[^,]*/\1$kv/" <<<"$opts")
+	done
+	out=$(qmp "{\"execute\": \"human-monitor-command\",
+		\"arguments\": {\"command-line\": \"device_add $opts\"}}") || exit 1
+	expect_eq "device_add $id" '{"return": ""}' "$out"
+}
+
+# hot_ram ID SIZE: a new memory-backend-ram for a re-added ivshmem. QEMU 7.2 cannot give a
+# device_add the backend of a deleted ivshmem (it asserts in qemu_ram_set_idstr).
+hot_ram() {
+	qmp_ok "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\",
+		\"id\": \"$1\", \"size\": $2}}"
+}
