@@ -8,8 +8,8 @@
  *
  *   insmod p2pmem_stress.ko provider=0000:05:00.0 seconds=60
  *
- * One line at the end: "p2pmem_stress: N threads, N allocations, N frees, N sgls, N failed
- * allocations, N corrupted".
+ * One line at the end, counting the threads that ran: "p2pmem_stress: N threads, N allocations,
+ * N frees, N sgls, N failed allocations, N corrupted".
  */
 
 #include <linux/atomic.h>
@@ -23,6 +23,7 @@
 #include <linux/prandom.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
+#include <linux/wait.h>
 
 static char *provider;
 module_param(provider, charp, 0444);
@@ -36,6 +37,9 @@ MODULE_PARM_DESC(seconds, "how long every thread runs");
 static struct p2pmem_provider *prov;
 static unsigned long deadline;
 static atomic_long_t allocs, frees, sgls, alloc_failures, corrupted;
+/* Threads that have not finished their run yet; the last one to finish wakes the loader. */
+static atomic_t running = ATOMIC_INIT(0), started = ATOMIC_INIT(0);
+static DECLARE_WAIT_QUEUE_HEAD(finished);
 
 struct tag {
 	u64 owner;
@@ -96,6 +100,7 @@ static int stress_thread(void *data)
 	struct slot held[HELD] = {};
 	int i;
 
+	atomic_inc(&started);
 	while (time_before(jiffies, deadline)) {
 		struct slot *s = &held[get_random_u32_below(HELD)];
 
@@ -124,6 +129,8 @@ static int stress_thread(void *data)
 	for (i = 0; i < HELD; i++)
 		if (held[i].addr)
 			slot_free(&held[i], owner);
+	if (atomic_dec_and_test(&running))
+		wake_up(&finished);
 	/* kthread_stop_put() reaps it. */
 	while (!kthread_should_stop())
 		schedule_timeout_interruptible(HZ / 10);
@@ -162,19 +169,26 @@ static int __init p2pmem_stress_init(void)
 		if (IS_ERR(t))
 			continue;
 		get_task_struct(t);
+		atomic_inc(&running);
 		wake_up_process(t);
 		threads[n++] = t;
 	}
-	/* Each thread runs until the deadline, frees what it holds, then waits to be stopped. */
+	/*
+	 * Each thread runs until the deadline, frees what it holds, then waits to be stopped. Wait
+	 * for all of them first: kthread_stop() on a thread that has not been scheduled yet makes
+	 * it exit without ever calling stress_thread().
+	 */
+	wait_event_idle(finished, !atomic_read(&running));
 	for (i = 0; i < n; i++)
 		kthread_stop_put(threads[i]);
 	kfree(threads);
 	p2pmem_provider_put(prov);
 
-	pr_info("p2pmem_stress: %u threads, %ld allocations, %ld frees, %ld sgls, %ld failed allocations, %ld corrupted\n",
-		n, atomic_long_read(&allocs), atomic_long_read(&frees), atomic_long_read(&sgls),
-		atomic_long_read(&alloc_failures), atomic_long_read(&corrupted));
-	return atomic_long_read(&corrupted) || !n ? -EIO : 0;
+	pr_info("p2pmem_stress: %d threads, %ld allocations, %ld frees, %ld sgls, %ld failed allocations, %ld corrupted\n",
+		atomic_read(&started), atomic_long_read(&allocs), atomic_long_read(&frees),
+		atomic_long_read(&sgls), atomic_long_read(&alloc_failures),
+		atomic_long_read(&corrupted));
+	return atomic_long_read(&corrupted) || !n || atomic_read(&started) != n ? -EIO : 0;
 }
 
 static void __exit p2pmem_stress_exit(void)
