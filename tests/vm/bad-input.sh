@@ -11,7 +11,7 @@
 
 writes=${P2PMEM_FUZZ_WRITES:-10000}
 shm=$(fn_of 1af4:1110)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$(nvme_cmb)/p2pmem/p2pmem"* | head -n 1)")
+p=$(provider_of "$(nvme_cmb)")
 [ -n "$shm" ] && [ -n "$p" ] || fail "no ivshmem function or no CMB provider"
 modprobe nvmet || fail "modprobe nvmet failed"
 [ -e /sys/module/p2pmem/holders/nvmet ] || fail "the nvmet loaded is not the patched one"

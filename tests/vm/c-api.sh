@@ -7,7 +7,7 @@
 
 [ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no consumer module (vm-run --kunit builds it)"
 shm=$(fn_of 1af4:1110) cmb=$(nvme_cmb) edu=$(fn_of 1234:11e8)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+p=$(provider_of "$shm")
 
 mark=$(dmesg_mark)
 insmod "$P2PMEM_CONSUMER_KO" provider="$shm" bar=2 clients="$cmb,$edu" expect_distance=8 ||

@@ -159,7 +159,7 @@ check_wrap() {
 ! want wrap || sweep "wrap" check_wrap write "$C/wrap" "$cmb 2 force"
 
 # --- mmap() of /dev/p2pmemN -------------------------------------------------------------------
-p=$(basename "$(ls -d /sys/bus/pci/devices/"$shm"/p2pmem/p2pmem*)")
+p=$(provider_of "$shm")
 check_mmap() { whole_provider "$shm" $((64 << 20)); }
 ! want mmap || sweep "mmap" check_mmap mmap "/dev/$p" $((1 << 20))
 

@@ -32,7 +32,6 @@ avail_shm=$(provider_stat "$shm" available) avail_cmb=$(provider_stat "$cmb" ava
 alloc_cmb=$(provider_stat "$cmb" allocations)
 dir=$(mktemp -d)
 
-provider_of() { basename "$(ls -d /sys/bus/pci/devices/"$1"/p2pmem/p2pmem* 2>/dev/null | head -n 1)"; }
 
 # mapper DEV TAG: maps 1 MiB of DEV and fills it, opens DEV again, says "$dir/TAG.mapped"; once
 # "$dir/go" exists, tries to mmap() the second fd and then reads the mapping (SIGBUS expected).

@@ -187,8 +187,13 @@ nvmet_teardown() {
 	modprobe -r nvme-tcp nvmet-tcp nvmet || fail "unloading the NVMe/TCP modules failed"
 }
 
-# provider_stat FUNCTION ATTR: an attribute of the (first) provider below FUNCTION.
-provider_stat() { cat "$(ls -d /sys/bus/pci/devices/"$1"/p2pmem/p2pmem* | head -n 1)/$2"; }
+# provider_dir FUNCTION: the sysfs directory of the (first) provider below FUNCTION; nothing when
+# it has none.
+provider_dir() { ls -d /sys/bus/pci/devices/"$1"/p2pmem/p2pmem* 2>/dev/null | head -n 1; }
+# provider_of FUNCTION: the name (p2pmemN) of that provider; nothing when it has none.
+provider_of() { local d; d=$(provider_dir "$1"); [ -z "$d" ] || basename "$d"; }
+# provider_stat FUNCTION ATTR: an attribute of that provider.
+provider_stat() { cat "$(provider_dir "$1")/$2"; }
 
 # --- QEMU's monitor, through scripts/qmp-broker on the host (vm-run) -----------------------
 

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 shm=$(fn_of 1af4:1110)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+p=$(provider_of "$shm")
 dir=$(mktemp -d)
 python3 - "/dev/$p" "$dir" <<'PY' &
 import ctypes, mmap, os, sys, time

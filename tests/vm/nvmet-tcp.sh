@@ -69,7 +69,7 @@ echo "p2pmem: peak of $shm 0 -> $peak pages"
 expect_eq "allocations of $shm after I/O" 0 "$(provider_stat "$shm" allocations)"
 
 # The whole pool held by a user: I/O falls back to system memory, counted as failures.
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+p=$(provider_of "$shm")
 failures=$(provider_stat "$shm" alloc_failures)
 python3 - "/dev/$p" "$(provider_stat "$shm" available)" "$dev" <<'PY' || fail "I/O with the pool exhausted"
 import mmap, os, sys

@@ -6,7 +6,7 @@
 . "$(dirname "$0")/lib.sh"
 
 shm=$(fn_of 1af4:1110) a=$(nvme_plain) b=$(nvme_cmb)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+p=$(provider_of "$shm")
 na=$(nvme_ns "$a") nb=$(nvme_ns "$b")
 [ -e "/sys/bus/pci/devices/$shm/iommu_group" ] || fail "no IOMMU group for $shm"
 copy() { python3 "$(dirname "$0")/p2pcopy.py" "$1" "$na" "$nb" 65536 1048576; }

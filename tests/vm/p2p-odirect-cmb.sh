@@ -7,7 +7,7 @@
 
 [ -n "${P2PMEM_NVME_KO:-}" ] || fail "no patched nvme.ko (vm-run --nvme-patched)"
 a=$(nvme_plain) b=$(nvme_cmb)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$b/p2pmem/p2pmem"* | head -n 1)")
+p=$(provider_of "$b")
 [ -n "$p" ] || fail "no provider below $b"
 na=$(nvme_ns "$a") nb=$(nvme_ns "$b")
 avail=$(cat "/sys/class/p2pmem/$p/available")

@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 
 shm=$(fn_of 1af4:1110) a=$(nvme_plain) b=$(nvme_cmb)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+p=$(provider_of "$shm")
 na=$(nvme_ns "$a") nb=$(nvme_ns "$b")
 [ -b "$na" ] && [ -b "$nb" ] || fail "no namespaces for $a and $b"
 expect_file "/dev/$p"

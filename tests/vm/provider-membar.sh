@@ -11,7 +11,7 @@ expect_eq "driver of $shm" p2pmem_membar "$(basename "$(readlink -f "/sys/bus/pc
 
 # Earlier tests in this boot may have used the provider: start from a fresh one.
 { echo "$shm" >"$drv/unbind" && echo "$shm" >"$drv/bind"; } || fail "fresh rebind failed"
-p=$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"* 2>/dev/null | head -n 1)
+p=$(provider_dir "$shm")
 [ -n "$p" ] || fail "no p2pmem class device below $shm"
 name=$(basename "$p")
 expect_file "/sys/class/p2pmem/$name"
@@ -36,10 +36,9 @@ grep -qi "$(printf '%x' "$bar_start" | sed 's/^0*//')-" /proc/iomem || fail "BAR
 for i in 1 2 3; do
 	echo "$shm" >"$drv/unbind" || fail "unbind #$i failed"
 	expect_no_file "/sys/class/p2pmem/$name"
-	[ -z "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"* 2>/dev/null)" ] ||
-		fail "class device left below $shm after unbind"
+	[ -z "$(provider_dir "$shm")" ] || fail "class device left below $shm after unbind"
 	echo "$shm" >"$drv/bind" || fail "bind #$i failed"
-	p=$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"* 2>/dev/null | head -n 1)
+	p=$(provider_dir "$shm")
 	[ -n "$p" ] || fail "no provider after rebind #$i"
 	expect_eq "size after rebind #$i" $((64 << 20)) "$(cat "$p/size")"
 done

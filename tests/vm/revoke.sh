@@ -9,7 +9,7 @@
 
 [ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no consumer module (vm-run --test-modules builds it)"
 shm=$(fn_of 1af4:1110)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+p=$(provider_of "$shm")
 mark=$(dmesg_mark)
 insmod "$P2PMEM_CONSUMER_KO" provider="$shm" hold=1 ||
 	{ dmesg_since "$mark" | grep p2pmem_consumer >&2; fail "the consumer's checks failed"; }
@@ -46,5 +46,5 @@ dmesg_since "$mark" | grep -q "teardown waits" && fail "teardown reported memory
 rmmod p2pmem_consumer || fail "rmmod p2pmem_consumer failed"
 expect_eq "p2pmem users after" 0 "$(cat /sys/module/p2pmem/refcnt)"
 echo "$shm" >/sys/bus/pci/drivers/p2pmem_membar/bind || fail "rebind failed"
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"*)")
+p=$(provider_of "$shm")
 expect_eq "available after rebind" $((64 << 20)) "$(cat "/sys/class/p2pmem/$p/available")"

@@ -10,7 +10,7 @@
 [ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no test modules (vm-run --test-modules)"
 secs=${P2PMEM_STRESS_SECONDS:-60}
 shm=$(fn_of 1af4:1110)
-p=$(basename "$(ls -d "/sys/bus/pci/devices/$shm/p2pmem/p2pmem"* | head -n 1)")
+p=$(provider_of "$shm")
 [ -n "$p" ] || fail "no provider below $shm"
 stat() { cat "/sys/class/p2pmem/$p/$1"; }
 avail=$(stat available) allocs=$(stat allocations)
