@@ -24,6 +24,10 @@ struct Claimed {
 }
 
 /// The CPU ranges of all live providers.
+///
+/// # Invariants
+///
+/// The vector holds no allocation while it is empty, so none is left when the module goes.
 pub(crate) struct Ranges(KVec<Claimed>);
 
 impl Ranges {
@@ -77,6 +81,11 @@ impl Drop for RangeClaim {
         // Ranges are ready whenever a claim exists (it was made through them).
         if let Ok(mut ranges) = registry::ranges() {
             ranges.0.retain(|c| c.start != self.start);
+            if ranges.0.is_empty() {
+                // Give the buffer back: the set lives in a static, which module exit never
+                // drops, so a buffer still held then would leak.
+                ranges.0 = KVec::new();
+            }
         }
     }
 }
