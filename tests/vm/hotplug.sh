@@ -17,7 +17,13 @@
 # default: under QEMU 7.2, I/O with buffers in the emulated CMB (MMIO, which QEMU bounces when
 # another device DMAs to it) now and then gets a page wrong while QEMU's memory map changes,
 # even when the CMB itself stays (README, "Tests").
+# On a debug kernel, lockdep reports Linux 7.3's pciehp at the first removal: after removing
+# each device, pciehp_unconfigure_device() takes its slot's reset_lock again while it holds
+# pci_rescan_remove_lock, which its caller takes under reset_lock. That report has no p2pmem
+# frame and is expected; any other splat in the test's part of the log fails it. Lockdep turns
+# itself off after its first report, so it checks only the first removal's locking.
 . "$(dirname "$0")/lib.sh"
+start_mark=$(dmesg_mark)
 
 [ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no test modules (vm-run --test-modules builds them)"
 holder_ko=$(dirname "$P2PMEM_CONSUMER_KO")/p2pmem_holder.ko
@@ -172,5 +178,28 @@ hot_add shm0 memdev=p2pmem0-last
 wait_provider "$shm"
 expect_eq "available of $shm at the end" "$avail_shm" "$(provider_stat "$shm" available)"
 expect_eq "p2pmem.ko users at the end" "$refcnt" "$(cat /sys/module/p2pmem/refcnt)"
+
+# The log holds no splat but pciehp's lockdep report (above); it is cleared for the checks that
+# follow.
+dmesg_since "$start_mark" | awk '
+	/WARNING: possible circular locking dependency detected/ { held = 1; n = 0; s = "" }
+	held {
+		buf[n++] = $0
+		s = s "\n" $0
+		if ($0 !~ /<\/TASK>/)
+			next
+		held = 0
+		if (s ~ /irq\/[0-9]+-pciehp\/[0-9]+ is trying to acquire lock/ &&
+		    s ~ /\(&ctrl->reset_lock(\/[0-9]+)?\)[^ ]*, at: pciehp_unconfigure_device/ &&
+		    s ~ /\(pci_rescan_remove_lock\)[^ ]*, at: pciehp_unconfigure_device/)
+			next
+		for (i = 0; i < n; i++)
+			print buf[i]
+		next
+	}
+	{ print }
+	END { for (i = 0; held && i < n; i++) print buf[i] }' >"$dir/log"
+"$(dirname "$0")/../../scripts/splat-scan" "$dir/log" >&2 || fail "kernel splat during hot-unplug"
+dmesg -C
 echo "hotplug: $cycles cycles of both providers in $cycles_s s;" \
 	"nvmet I/O: $total_ops blocks verified, $total_errors errors, 0 corrupted"
