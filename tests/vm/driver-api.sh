@@ -17,7 +17,7 @@ echo p2pmem_test_provider >"$dev/driver_override"
 echo "$cmb" >/sys/bus/pci/drivers_probe
 expect_eq "driver" p2pmem_test_provider "$(basename "$(readlink -f "$dev/driver")")"
 
-p=$(ls -d "$dev/p2pmem/p2pmem"* 2>/dev/null | head -n 1)
+p=$(provider_dir "$cmb")
 [ -n "$p" ] || fail "no provider below $cmb"
 expect_eq size $((64 << 20)) "$(cat "$p/size")"
 expect_eq published 1 "$(cat "$p/published")"
@@ -32,7 +32,7 @@ insmod "$P2PMEM_CONSUMER_KO" provider="$cmb" bar=2 clients="$shm,$edu" expect_di
 rmmod p2pmem_consumer
 
 echo "$cmb" >"$dev/driver/unbind" || fail "unbind of the test provider failed"
-[ -z "$(ls -d "$dev/p2pmem/p2pmem"* 2>/dev/null)" ] || fail "provider left after unbind"
+[ -z "$(provider_dir "$cmb")" ] || fail "provider left after unbind"
 rmmod p2pmem_test_provider || fail "rmmod p2pmem_test_provider failed"
 
 # Back to the driver it had.

@@ -21,7 +21,7 @@ expect_eq "CMBLOC (BAR 2, offset 0)" 0x62 "$loc"
 expect_eq "CMBSZ (64 MiB, RDS, WDS)" 0x4021d "$sz"
 expect_eq "CMBMSC (CBA = BAR 2, CRE, CMSE)" "$(printf '0x%x 0x%x' $(($1 & 0xffffffff | 3)) $(($1 >> 32)))" \
 	"$lo $hi"
-p=$(ls -d "$dev/p2pmem/p2pmem"* 2>/dev/null | head -n 1)
+p=$(provider_dir "$cmb")
 [ -n "$p" ] || fail "no provider below $cmb"
 expect_eq size $((64 << 20)) "$(cat "$p/size")"
 expect_eq bar 2 "$(cat "$p/bar")"

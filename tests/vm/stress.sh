@@ -12,8 +12,7 @@ secs=${P2PMEM_STRESS_SECONDS:-60}
 shm=$(fn_of 1af4:1110)
 p=$(provider_of "$shm")
 [ -n "$p" ] || fail "no provider below $shm"
-stat() { cat "/sys/class/p2pmem/$p/$1"; }
-avail=$(stat available) allocs=$(stat allocations)
+avail=$(provider_stat "$shm" available) allocs=$(provider_stat "$shm" allocations)
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -60,5 +59,5 @@ for f in "$out"/user.*; do
 	echo "user ${f##*.}: $(cat "$f")"
 	grep -qE '^maps [1-9][0-9]* full [0-9]+ bad 0$' "$f" || fail "user stress ${f##*.}: $(cat "$f")"
 done
-expect_eq "allocations after the stress" "$allocs" "$(stat allocations)"
-expect_eq "available after the stress" "$avail" "$(stat available)"
+expect_eq "allocations after the stress" "$allocs" "$(provider_stat "$shm" allocations)"
+expect_eq "available after the stress" "$avail" "$(provider_stat "$shm" available)"
