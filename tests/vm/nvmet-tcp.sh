@@ -21,6 +21,7 @@ refcnt=$(cat /sys/module/p2pmem/refcnt)
 avail_shm=$(provider_stat "$shm" available) avail_cmb=$(provider_stat "$cmb" available)
 alloc_cmb=$(provider_stat "$cmb" allocations)
 S=$NVMET/subsystems/$NVMET_NQN
+dir=$(mktemp -d)
 
 # fio_verify DEV SIZE: random writes of 4 KiB to 256 KiB blocks, then every block read back and
 # checked (crc32c); the summary goes to the test's output.
@@ -108,14 +109,30 @@ used=$(dmesg_since "$mark" | sed -n 's/.*using p2pmem on \([0-9a-f:.]*\) for nsi
 [ "$used" = "$shm" ] || [ "$used" = "$cmb" ] || fail "provider chosen: '$used'"
 fio_verify "$dev" 8M
 echo "p2pmem: $used chosen"
-# Disconnect with I/O in flight: the target's queue teardown returns every buffer.
+# Disconnect with I/O in flight: the target's queue teardown returns every buffer. fio's run is far
+# longer than the test so that only the disconnect can end it (a debug kernel's disconnect has
+# been seen to take most of a minute).
 fio --name=abort --filename="$dev" --rw=randrw --bs=128k --size=64M --direct=1 \
-	--ioengine=libaio --iodepth=16 --time_based --runtime=60 >/dev/null 2>&1 &
+	--ioengine=libaio --iodepth=16 --time_based --runtime=900 >"$dir/abort" 2>&1 &
 fio_pid=$!
 sleep 2
 kill -0 "$fio_pid" 2>/dev/null || fail "fio ended before the disconnect"
+t0=$(date +%s)
 nvmet_disconnect
-wait "$fio_pid" && fail "fio did not notice the disconnect"
+t1=$(date +%s)
+for _ in $(seq 600); do
+	kill -0 "$fio_pid" 2>/dev/null || break
+	sleep 0.2
+done
+if kill -0 "$fio_pid" 2>/dev/null; then
+	kill "$fio_pid"
+	fail "fio still running $(($(date +%s) - t1)) s after the disconnect"
+fi
+if wait "$fio_pid"; then
+	grep -E 'err=|(READ|WRITE):|run=' "$dir/abort" >&2
+	fail "fio did not notice the disconnect (nvme disconnect took $((t1 - t0)) s)"
+fi
+echo "nvme disconnect with I/O in flight: $((t1 - t0)) s"
 for _ in $(seq 100); do
 	[ "$(provider_stat "$shm" allocations)" = 0 ] &&
 		[ "$(provider_stat "$cmb" allocations)" = "$alloc_cmb" ] && break
