@@ -195,6 +195,15 @@ provider_of() { local d; d=$(provider_dir "$1"); [ -z "$d" ] || basename "$d"; }
 # provider_stat FUNCTION ATTR: an attribute of that provider.
 provider_stat() { cat "$(provider_dir "$1")/$2"; }
 
+# exited_within PID SECONDS: waits up to SECONDS for process PID to end; false if it still runs.
+exited_within() {
+	for _ in $(seq $(($2 * 10))); do
+		kill -0 "$1" 2>/dev/null || return 0
+		sleep 0.1
+	done
+	! kill -0 "$1" 2>/dev/null
+}
+
 # --- QEMU's monitor, through scripts/qmp-broker on the host (vm-run) -----------------------
 
 # qmp JSON: runs one QMP command; prints QEMU's answer (JSON). Fails the test when no broker

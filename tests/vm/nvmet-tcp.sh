@@ -120,11 +120,7 @@ kill -0 "$fio_pid" 2>/dev/null || fail "fio ended before the disconnect"
 t0=$(date +%s)
 nvmet_disconnect
 t1=$(date +%s)
-for _ in $(seq 600); do
-	kill -0 "$fio_pid" 2>/dev/null || break
-	sleep 0.2
-done
-if kill -0 "$fio_pid" 2>/dev/null; then
+if ! exited_within "$fio_pid" 120; then
 	kill "$fio_pid"
 	fail "fio still running $(($(date +%s) - t1)) s after the disconnect"
 fi
