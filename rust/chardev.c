@@ -7,18 +7,22 @@
  * In C because the kernel crate's miscdevice has no vm_operations, no VM_PFNMAP mapping and no
  * way to zap every user mapping of a device, which revocation needs.
  *
- * Two kinds of mapping:
+ * Two kinds of mapping, both uncached (as the kernel maps the pages) and both filled at their
+ * first access, by the fault handler:
  * - pinnable (VM_MIXEDMAP, vm_insert_page): the pages can be pinned by GUP, so O_DIRECT and a
  *   block device DMA straight into the BAR. Only where the generic DMA path is equivalent to a
  *   correct P2P mapping: bus offset 0, no translating IOMMU for the provider and no forced
  *   swiotlb bouncing (dma-direct then gives the CPU address, which is the bus address), or
  *   root opted in with pin_through_iommu=1 or pin_when_bouncing=1 (never with a bus offset).
- * - CPU-only (VM_PFNMAP | VM_IO, remap_pfn_range): GUP refuses it, so the pages never reach a
+ * - CPU-only (VM_PFNMAP | VM_IO, vmf_insert_pfn): GUP refuses it, so the pages never reach a
  *   generic DMA path; O_DIRECT gets EFAULT.
+ * Memory is zeroed before it is mapped (clear_user_memory). A mapping owns its allocation
+ * until the last VMA that maps it is closed (mremap() copies VMAs; fork() does not, as
+ * VM_DONTCOPY stays: madvise(MADV_DOFORK) refuses VM_DONTEXPAND mappings).
  *
- * Revocation (teardown of the provider): every user mapping is zapped first, then CPU-only
- * mappings give their memory back; pinnable pages go back with their last reference. A page a
- * long-term pin still holds is reported while teardown waits for it.
+ * Revocation (teardown of the provider): every user mapping is zapped, then gives its memory
+ * back; a page a pin still references goes back with its last reference, and teardown reports
+ * it while it waits.
  */
 
 #include <linux/fs.h>
@@ -29,6 +33,7 @@
 #include <linux/p2pmem.h>
 #include <linux/pagemap.h>
 #include <linux/pci.h>
+#include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
 #include <linux/swiotlb.h>
@@ -46,12 +51,26 @@ module_param(pin_when_bouncing, bool, 0644);
 MODULE_PARM_DESC(pin_when_bouncing,
 		 "Let user mappings of p2pmem be pinned (O_DIRECT) even when swiotlb bounces all DMA: P2P-aware drivers (the patched nvme-pci) map them at bus addresses, any other driver copies the data through RAM; never with a bus offset");
 
-/* One user mapping of provider memory. */
+static bool clear_user_memory = true;
+module_param(clear_user_memory, bool, 0644);
+MODULE_PARM_DESC(clear_user_memory,
+		 "Zero pool memory before it is mapped into a process (default on); off hands out what the previous user left");
+
+/*
+ * One user mapping of provider memory, shared by the VMAs that map it: the one mmap() made and
+ * its copies (mremap() copies a VMA and then closes the source, calling .open on the copy).
+ * The last .close gives the memory back. Its PTEs are filled by .fault, under umap_lock and
+ * only while the memory is there, so a revocation that runs while the VMA is being created
+ * (after ->mmap, before the VMA is linked where revocation's zap reaches it) leaves nothing
+ * mapped (the vfio-pci pattern).
+ */
 struct p2pmem_umap {
 	struct list_head node;		/* in p->umaps, under p->umap_lock */
 	struct p2pmem_provider *p;	/* referenced (its class device) */
-	void *addr;			/* CPU-only: the allocation the mapping owns; else NULL */
+	refcount_t vmas;		/* VMAs that map it */
+	void *addr;			/* the allocation it owns; NULL once revoked */
 	size_t len;
+	bool pinnable;			/* struct pages (VM_MIXEDMAP), else VM_PFNMAP */
 };
 
 /* Whether user mappings of @p may be pinned; logs why not the first time. */
@@ -83,12 +102,24 @@ static bool p2pmem_pinnable(struct p2pmem_provider *p)
 	return true;
 }
 
+/* A copy of a VMA (mremap() moving it) maps the same memory. */
+static void p2pmem_umap_open(struct vm_area_struct *vma)
+{
+	struct p2pmem_umap *m = vma->vm_private_data;
+
+	refcount_inc(&m->vmas);
+}
+
 static void p2pmem_umap_close(struct vm_area_struct *vma)
 {
 	struct p2pmem_umap *m = vma->vm_private_data;
 	struct p2pmem_provider *p = m->p;
 
 	mutex_lock(&p->umap_lock);
+	if (!refcount_dec_and_test(&m->vmas)) {
+		mutex_unlock(&p->umap_lock);
+		return;
+	}
 	list_del(&m->node);
 	if (m->addr)
 		p2pmem_free(p, m->addr, m->len);
@@ -103,22 +134,56 @@ static int p2pmem_umap_may_split(struct vm_area_struct *vma, unsigned long addr)
 	return -EINVAL;
 }
 
-/* Zapped by revocation: the memory is gone. */
+/*
+ * Maps the whole VMA at its first access, under umap_lock: revocation either ran before (the
+ * memory is gone: SIGBUS) or runs after and zaps what was mapped here.
+ */
 static vm_fault_t p2pmem_umap_fault(struct vm_fault *vmf)
 {
-	return VM_FAULT_SIGBUS;
+	struct vm_area_struct *vma = vmf->vma;
+	struct p2pmem_umap *m = vma->vm_private_data;
+	vm_fault_t ret = VM_FAULT_NOPAGE;
+	unsigned long off;
+	int err;
+
+	mutex_lock(&m->p->umap_lock);
+	if (!m->addr) {
+		ret = VM_FAULT_SIGBUS;
+		goto out;
+	}
+	for (off = 0; off < m->len; off += PAGE_SIZE) {
+		if (m->pinnable) {
+			err = vm_insert_page(vma, vma->vm_start + off, virt_to_page(m->addr + off));
+			/* -EBUSY: already mapped (a racing fault of another thread) */
+			if (err && err != -EBUSY) {
+				ret = vmf_error(err);
+				break;
+			}
+		} else {
+			ret = vmf_insert_pfn(vma, vma->vm_start + off,
+					     PHYS_PFN(virt_to_phys(m->addr + off)));
+			if (ret != VM_FAULT_NOPAGE)
+				break;
+		}
+	}
+out:
+	mutex_unlock(&m->p->umap_lock);
+	return ret;
 }
 
 static const struct vm_operations_struct p2pmem_umap_ops = {
+	.open = p2pmem_umap_open,
 	.close = p2pmem_umap_close,
 	.may_split = p2pmem_umap_may_split,
 	.fault = p2pmem_umap_fault,
 };
 
 /*
- * Maps pool memory at @vma. A @tracked mapping (/dev/p2pmemN) has our vm_operations and is
- * listed for revocation; an untracked one (the sysfs file: kernfs allows no close and zaps the
- * mappings itself at removal) must be pinnable, as its pages then live by their references.
+ * Maps pool memory at @vma, uncached like the kernel's own mapping of the pages
+ * (memremap_pages() of MEMORY_DEVICE_PCI_P2PDMA). A @tracked mapping (/dev/p2pmemN) owns its
+ * allocation, has our vm_operations, is filled at its first access and is listed for
+ * revocation; an untracked one (the sysfs file: kernfs allows no close and zaps the mappings
+ * itself at removal) must be pinnable, as its pages then live by their references.
  */
 /* Called with p->umap_lock held, so revocation sees every mapping made before it. */
 static int p2pmem_mmap_locked(struct p2pmem_provider *p, struct vm_area_struct *vma,
@@ -153,38 +218,32 @@ static int p2pmem_mmap_locked(struct p2pmem_provider *p, struct vm_area_struct *
 		kfree(m);
 		return -ENOMEM;
 	}
+	/* The previous user's data stays with the previous user. */
+	if (clear_user_memory)
+		memset(addr, 0, len);
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
 	vm_flags_set(vma, VM_DONTCOPY | VM_DONTEXPAND | VM_DONTDUMP);
-	if (pinnable) {
-		vm_flags_set(vma, VM_MIXEDMAP);
+	vm_flags_set(vma, pinnable ? VM_MIXEDMAP : VM_IO | VM_PFNMAP);
+	if (!tracked) {
+		kfree(m);
 		for (off = 0; off < len; off += PAGE_SIZE) {
 			ret = vm_insert_page(vma, vma->vm_start + off, virt_to_page(addr + off));
 			if (ret) {
 				/* mmap fails: the caller unmaps what was inserted. */
 				p2pmem_free(p, addr, len);
-				kfree(m);
 				return ret;
 			}
 		}
 		/* The mapping holds the pages now; they go back with their last reference. */
 		p2pmem_free(p, addr, len);
-		addr = NULL;
-		if (!tracked) {
-			kfree(m);
-			return 0;
-		}
-	} else {
-		ret = remap_pfn_range(vma, vma->vm_start, PHYS_PFN(virt_to_phys(addr)), len,
-				      vma->vm_page_prot);
-		if (ret) {
-			p2pmem_free(p, addr, len);
-			kfree(m);
-			return ret;
-		}
+		return 0;
 	}
 	get_device(&p->dev);
 	m->p = p;
+	refcount_set(&m->vmas, 1);
 	m->addr = addr;
 	m->len = len;
+	m->pinnable = pinnable;
 	vma->vm_private_data = m;
 	vma->vm_ops = &p2pmem_umap_ops;
 	list_add_tail(&m->node, &p->umaps);
@@ -276,11 +335,16 @@ static const struct file_operations p2pmem_cdev_fops = {
 	.mmap = p2pmem_cdev_mmap,
 };
 
-int p2pmem_chardev_add(struct p2pmem_provider *p)
+/* Before device_add(), which creates the allocate file. */
+void p2pmem_chardev_init(struct p2pmem_provider *p)
 {
 	mutex_init(&p->umap_lock);
 	INIT_LIST_HEAD(&p->umaps);
 	INIT_LIST_HEAD(&p->cfiles);
+}
+
+int p2pmem_chardev_add(struct p2pmem_provider *p)
+{
 	p->misc.minor = MISC_DYNAMIC_MINOR;
 	p->misc.name = dev_name(&p->dev);
 	p->misc.fops = &p2pmem_cdev_fops;
@@ -300,9 +364,9 @@ void p2pmem_chardev_del(struct p2pmem_provider *p)
 }
 
 /*
- * Revocation of user mappings: zap every PTE (pinnable pages lose the mapping's reference and
- * go back to the pool), and free the memory of CPU-only mappings, whose VMAs stay (and fault
- * with SIGBUS) until unmapped.
+ * Revocation of user mappings: zap every PTE and free the memory of every mapping, whose VMAs
+ * stay (and fault with SIGBUS) until unmapped. Pages someone still references (a pin of a
+ * pinnable mapping) go back with their last reference.
  */
 void p2pmem_chardev_revoke(struct p2pmem_provider *p)
 {

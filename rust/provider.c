@@ -320,6 +320,7 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 		set_page_count(virt_to_page(addr + i * PAGE_SIZE), 1);
 	rcu_assign_pointer(p->index, index);
 
+	p2pmem_chardev_init(p);
 	*err = device_add(&p->dev);
 	if (*err)
 		goto err_unpublish;

@@ -78,6 +78,7 @@ int p2pmem_index_free(void *index, unsigned long first, unsigned long pages);
 unsigned long p2pmem_index_free_pages(void *index);
 
 extern const struct bin_attribute p2pmem_allocate_attr;
+void p2pmem_chardev_init(struct p2pmem_provider *p);
 int p2pmem_chardev_add(struct p2pmem_provider *p);
 void p2pmem_chardev_del(struct p2pmem_provider *p);
 void p2pmem_chardev_revoke(struct p2pmem_provider *p);
