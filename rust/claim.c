@@ -54,7 +54,7 @@ int p2pmem_enable_store(const char *page, struct pci_dev **p2p_dev, bool *use)
 	if (sel.kind != P2PMEM_SELECT_PROVIDER)
 		return 0;
 
-	pdev = pci_get_domain_bus_and_slot(sel.domain, sel.bus, sel.devfn);
+	pdev = pci_get_domain_bus_and_slot((int)sel.domain, sel.bus, sel.devfn);
 	if (!pdev) {
 		pr_err("p2pmem: no PCI device %04x:%02x:%02x.%d\n", sel.domain, sel.bus,
 		       PCI_SLOT(sel.devfn), PCI_FUNC(sel.devfn));

@@ -130,6 +130,7 @@ void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info)
 
 	info->root_domain = pci_domain_nr(host->bus);
 	info->root_bus = host->bus->number;
+	info->host_bridge = host;
 	/* As pci_host_bridge_dev() in drivers/pci/p2pdma.c: lockless, the first device. */
 	first = list_first_entry_or_null(&host->bus->devices, struct pci_dev, bus_list);
 	info->first_devfn = first ? first->devfn : -1;
@@ -139,9 +140,9 @@ void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info)
 }
 
 /* A referenced PCI function by address, or NULL; release with p2pmem_pci_put(). */
-struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn)
+struct device *p2pmem_pci_get(u32 domain, u8 bus, u8 devfn)
 {
-	struct pci_dev *pdev = pci_get_domain_bus_and_slot(domain, bus, devfn);
+	struct pci_dev *pdev = pci_get_domain_bus_and_slot((int)domain, bus, devfn);
 
 	return pdev ? &pdev->dev : NULL;
 }

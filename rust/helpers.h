@@ -14,7 +14,7 @@ struct pci_dev;
 
 /* What the P2P policy needs of a PCI function (see src/ffi/pci.rs). */
 struct p2pmem_pci_info {
-	u16 domain;
+	u32 domain;	/* pci_domain_nr(), all 32 bits (VMD domains are 0x10000 and up) */
 	u8 bus;
 	u8 devfn;
 	u16 vendor;
@@ -26,8 +26,10 @@ struct p2pmem_pci_info {
 	u16 acs_cap;
 	u16 acs_ctrl;
 	/* The root bus of its host bridge and the first device on that bus (devfn -1 if none). */
-	u16 root_domain;
+	u32 root_domain;
 	u8 root_bus;
+	/* Its identity, to compare with another function's; never dereferenced. */
+	const void *host_bridge;
 	int first_devfn;
 	int first_pcie_type;
 	u16 first_vendor;
@@ -61,7 +63,7 @@ bool p2pmem_class_registered(void);
 
 struct device *p2pmem_pci_upstream_bridge(struct device *dev);
 void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info);
-struct device *p2pmem_pci_get(u16 domain, u8 bus, u8 devfn);
+struct device *p2pmem_pci_get(u32 domain, u8 bus, u8 devfn);
 bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len);
 struct device *p2pmem_pci_dev_device(struct pci_dev *pdev);
 struct device *p2pmem_pci_parent_of(struct device *dev);
@@ -94,15 +96,21 @@ void p2pmem_provider_ref(struct p2pmem_provider *p);
 u32 p2pmem_random_below(u32 n);
 void p2pmem_for_each_published(void (*fn)(struct p2pmem_provider *p, void *ctx), void *ctx);
 
-/* rust/vcache.c: the verdict cache and small PCI/DMA facts for it and the shim */
-bool p2pmem_vcache_lookup(unsigned long key, unsigned long *val);
+/*
+ * rust/vcache.c: the verdict cache and small PCI/DMA facts for it and the shim. Keys are the
+ * provider's and the client's 48-bit ids (domain << 16 | bus << 8 | devfn, p2pmem_pci_addr()).
+ */
+bool p2pmem_vcache_lookup(unsigned long provider, unsigned long client, unsigned long *val);
 unsigned int p2pmem_vcache_generation(void);
-void p2pmem_vcache_store(unsigned long key, unsigned long val, unsigned int gen);
+void p2pmem_vcache_store(unsigned long provider, unsigned long client, unsigned long val,
+			 unsigned int gen);
 void p2pmem_vcache_flush(void);
-bool p2pmem_vcache_next(unsigned long *index, unsigned long *val);
+bool p2pmem_vcache_next_provider(unsigned long *provider);
+bool p2pmem_vcache_next_client(unsigned long provider, unsigned long *client,
+			       unsigned long *val);
 void p2pmem_vcache_destroy(void);
 bool p2pmem_refusal_ratelimit(void);
-u32 p2pmem_pci_addr(struct device *dev);
+u64 p2pmem_pci_addr(struct device *dev);
 u64 p2pmem_dma_limit(struct device *dev);
 void p2pmem_dma_seg_limits(struct device *dev, u64 *max_seg, u64 *boundary);
 
@@ -136,7 +144,7 @@ bool p2pmem_published_on(struct pci_dev *pdev);
 #define P2PMEM_SELECT_PROVIDER 2
 struct p2pmem_selection {
 	int kind;	/* P2PMEM_SELECT_* */
-	u16 domain;	/* the provider's address, with P2PMEM_SELECT_PROVIDER */
+	u32 domain;	/* the provider's address, with P2PMEM_SELECT_PROVIDER */
 	u8 bus;
 	u8 devfn;
 };

@@ -1,29 +1,48 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * The verdict cache: (provider, client) -> map type and distance, as xarray value entries, so
- * a lookup is one lock-free xa_load() under RCU and storing needs no object. The Rust side
- * (src/verdict_cache.rs) decides what goes in; this file only keeps it.
+ * a lookup is two lock-free xa_load()s under RCU and storing an entry needs no object. The
+ * Rust side (src/verdict_cache.rs) decides what goes in; this file only keeps it.
  *
- * Invalidation: every flush bumps a generation under the xarray lock and erases everything. A
- * verdict computed from topology read before a flush is stored only if no flush happened since
- * (checked under the same lock), so a flush can never be undone by a late store.
+ * Each function is keyed by its 48-bit id (domain << 16 | bus << 8 | devfn: the domain has 32
+ * bits, VMD's are 0x10000 and up), so two ids do not fit one index: the top xarray maps a
+ * provider's id to its row, an xarray of the clients' ids. Rows are created on the first store
+ * for a provider and freed after an RCU grace period when the cache is flushed.
+ *
+ * Invalidation: every flush bumps a generation under the top xarray's lock and erases
+ * everything. A verdict computed from topology read before a flush is stored only if no flush
+ * happened since (checked under the same lock), so a flush can never be undone by a late store.
+ * Rows are changed only under that lock too (their own lock nests inside it).
  */
 
 #include <linux/atomic.h>
 #include <linux/dma-mapping.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
+#include <linux/rcupdate.h>
+#include <linux/slab.h>
 #include <linux/xarray.h>
 
 #include "helpers.h"
 
+struct p2pmem_vcache_row {
+	struct xarray clients;
+	struct rcu_head rcu;
+};
+
 static DEFINE_XARRAY_FLAGS(p2pmem_vcache, XA_FLAGS_LOCK_IRQ);
 static atomic_t p2pmem_vcache_gen = ATOMIC_INIT(0);
 
-bool p2pmem_vcache_lookup(unsigned long key, unsigned long *val)
+bool p2pmem_vcache_lookup(unsigned long provider, unsigned long client, unsigned long *val)
 {
-	void *entry = xa_load(&p2pmem_vcache, key);
+	struct p2pmem_vcache_row *row;
+	void *entry = NULL;
 
+	rcu_read_lock();
+	row = xa_load(&p2pmem_vcache, provider);
+	if (row)
+		entry = xa_load(&row->clients, client);
+	rcu_read_unlock();
 	if (!xa_is_value(entry))
 		return false;
 	*val = xa_to_value(entry);
@@ -36,33 +55,68 @@ unsigned int p2pmem_vcache_generation(void)
 }
 
 /* Any context: a failed allocation only means the verdict is not cached. */
-void p2pmem_vcache_store(unsigned long key, unsigned long val, unsigned int gen)
+void p2pmem_vcache_store(unsigned long provider, unsigned long client, unsigned long val,
+			 unsigned int gen)
 {
+	const gfp_t gfp = GFP_ATOMIC | __GFP_NOWARN;
+	struct p2pmem_vcache_row *row;
 	unsigned long flags;
 
 	xa_lock_irqsave(&p2pmem_vcache, flags);
-	if (atomic_read(&p2pmem_vcache_gen) == gen)
-		__xa_store(&p2pmem_vcache, key, xa_mk_value(val), GFP_ATOMIC | __GFP_NOWARN);
+	if (atomic_read(&p2pmem_vcache_gen) != gen)
+		goto out;
+	row = xa_load(&p2pmem_vcache, provider);
+	if (!row) {
+		row = kmalloc_obj(*row, gfp);
+		if (!row)
+			goto out;
+		xa_init_flags(&row->clients, XA_FLAGS_LOCK_IRQ);
+		if (xa_is_err(__xa_store(&p2pmem_vcache, provider, row, gfp))) {
+			kfree(row);
+			goto out;
+		}
+	}
+	xa_lock(&row->clients);
+	__xa_store(&row->clients, client, xa_mk_value(val), gfp);
+	xa_unlock(&row->clients);
+out:
 	xa_unlock_irqrestore(&p2pmem_vcache, flags);
 }
 
 void p2pmem_vcache_flush(void)
 {
+	struct p2pmem_vcache_row *row;
 	unsigned long flags, index;
-	void *entry;
 
 	xa_lock_irqsave(&p2pmem_vcache, flags);
 	atomic_inc(&p2pmem_vcache_gen);
-	xa_for_each(&p2pmem_vcache, index, entry)
+	xa_for_each(&p2pmem_vcache, index, row) {
 		__xa_erase(&p2pmem_vcache, index);
+		/* Lookups may still walk the row: its nodes and the row go after a grace period. */
+		xa_destroy(&row->clients);
+		kfree_rcu(row, rcu);
+	}
 	xa_unlock_irqrestore(&p2pmem_vcache, flags);
 }
 
-/* The first entry at or after *index, for listing; false when there is none. */
-bool p2pmem_vcache_next(unsigned long *index, unsigned long *val)
+/* For listing: the first provider at or after *provider; false when there is none. */
+bool p2pmem_vcache_next_provider(unsigned long *provider)
 {
-	void *entry = xa_find(&p2pmem_vcache, index, ULONG_MAX, XA_PRESENT);
+	return xa_find(&p2pmem_vcache, provider, ULONG_MAX, XA_PRESENT);
+}
 
+/* For listing: @provider's first client at or after *client; false when there is none. */
+bool p2pmem_vcache_next_client(unsigned long provider, unsigned long *client,
+			       unsigned long *val)
+{
+	struct p2pmem_vcache_row *row;
+	void *entry = NULL;
+
+	rcu_read_lock();
+	row = xa_load(&p2pmem_vcache, provider);
+	if (row)
+		entry = xa_find(&row->clients, client, ULONG_MAX, XA_PRESENT);
+	rcu_read_unlock();
 	if (!xa_is_value(entry))
 		return false;
 	*val = xa_to_value(entry);
@@ -72,6 +126,7 @@ bool p2pmem_vcache_next(unsigned long *index, unsigned long *val)
 /* Module exit: nothing can look up any more. */
 void p2pmem_vcache_destroy(void)
 {
+	p2pmem_vcache_flush();
 	xa_destroy(&p2pmem_vcache);
 }
 
@@ -83,12 +138,12 @@ bool p2pmem_refusal_ratelimit(void)
 	return __ratelimit(&p2pmem_refusal_rs);
 }
 
-u32 p2pmem_pci_addr(struct device *dev)
+/* The 48-bit id of a PCI function: its whole domain (as u32) << 16 | bus << 8 | devfn. */
+u64 p2pmem_pci_addr(struct device *dev)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
 
-	return (u32)(pci_domain_nr(pdev->bus) & 0xffff) << 16 | pdev->bus->number << 8 |
-		pdev->devfn;
+	return (u64)(u32)pci_domain_nr(pdev->bus) << 16 | pdev->bus->number << 8 | pdev->devfn;
 }
 
 /* min(DMA mask, bus limit): the highest address @dev can reach. */

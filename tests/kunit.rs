@@ -3,6 +3,8 @@
 //! KUnit suites of p2pmem.ko, compiled in by `make P2PMEM_KUNIT=1` and run by KUnit when the
 //! module is loaded (results in dmesg and `/sys/kernel/debug/kunit/<suite>/results`).
 
+#[path = "kunit/cache.rs"]
+mod cache;
 #[path = "kunit/class.rs"]
 mod class;
 #[path = "kunit/devices.rs"]

@@ -123,7 +123,7 @@ pub fn check<F: PciFunction>(
     if facts.iommu_translates {
         let d = v
             .host_bridge
-            .unwrap_or_else(|| policy.decide(provider.host_bridge(), client.host_bridge()));
+            .unwrap_or_else(|| policy.decide_for(provider, client));
         if !d.allowed() {
             return Err(DmaApiRefusal::Iommu(d));
         }

@@ -5,6 +5,7 @@
 
 use super::topology::{
     HostBridge,
+    PciFunction,
     PciId, //
 };
 
@@ -189,13 +190,20 @@ impl HostBridgePolicy<'_> {
         }
     }
 
-    /// Whether devices below host bridges `a` and `b` may exchange P2P traffic through them
-    /// (`cpu_supports_p2pdma() || host_bridge_whitelist()`).
-    pub fn decide(&self, a: HostBridge, b: HostBridge) -> HostBridgeDecision {
+    /// Whether functions `a` and `b` may exchange P2P traffic through their host bridges
+    /// ([`HostBridgePolicy::decide`] with [`PciFunction::same_host_bridge`]).
+    pub fn decide_for<F: PciFunction>(&self, a: &F, b: &F) -> HostBridgeDecision {
+        self.decide(a.host_bridge(), b.host_bridge(), a.same_host_bridge(b))
+    }
+
+    /// Whether devices below host bridges `a` and `b`, which are one host bridge when `same`,
+    /// may exchange P2P traffic through them (`cpu_supports_p2pdma() ||
+    /// host_bridge_whitelist()`).
+    pub fn decide(&self, a: HostBridge, b: HostBridge, same: bool) -> HostBridgeDecision {
         if self.cpu.supports_p2p() {
             return HostBridgeDecision::AllowedByCpu(self.cpu);
         }
-        if a.root_bus == b.root_bus {
+        if same {
             return match self.check_one(a, true) {
                 Ok(id) => HostBridgeDecision::AllowedSame(id),
                 Err(d) => d,

@@ -310,6 +310,92 @@ fn different_host_bridges_need_both_allowed() {
     );
 }
 
+/// Domain 0 and an Intel VMD domain (0x10000) with functions at the same bus and devfn: q35's
+/// host bridge and an NVMe on each root bus, and one more NVMe function in the VMD domain.
+fn vmd_topology() -> Vec<Node> {
+    vec![
+        node("0000:00:00.0", Q35_HOST, Endpoint, None),
+        node("0000:00:01.0", NVME, Endpoint, None),
+        node("10000:00:00.0", ROOT_PORT, RootPort, None),
+        node("10000:00:01.0", NVME, Endpoint, None),
+        node("10000:00:01.1", NVME, Endpoint, None),
+    ]
+}
+
+#[test]
+fn domains_differing_only_in_bit_16_are_different() {
+    let t = vmd_topology();
+    let (p, c) = (f(&t, "0000:00:01.0"), f(&t, "10000:00:01.0"));
+    assert_ne!(p.addr(), c.addr());
+    assert_ne!(p.host_bridge().root_bus, c.host_bridge().root_bus);
+
+    // Not the same function, and two host bridges: both must be allowed.
+    let r = v(&t, "0000:00:01.0", "10000:00:01.0", &policy(QEMU64));
+    assert_eq!(r.route, Route::NoCommonBridge);
+    assert_eq!(r.map_type, MapType::NotSupported);
+    assert_eq!(r.distance, 2);
+    assert_eq!(
+        r.host_bridge,
+        Some(HostBridgeDecision::NotAllowed(Q35_HOST))
+    );
+    let one = [AllowEntry::any(Q35_HOST)];
+    let r = v(
+        &t,
+        "0000:00:01.0",
+        "10000:00:01.0",
+        &HostBridgePolicy {
+            runtime: &one,
+            ..policy(QEMU64)
+        },
+    );
+    assert_eq!(
+        r.host_bridge,
+        Some(HostBridgeDecision::NotAllowed(ROOT_PORT))
+    );
+    let both = [AllowEntry::any(Q35_HOST), AllowEntry::any(ROOT_PORT)];
+    let r = v(
+        &t,
+        "10000:00:01.0",
+        "0000:00:01.0",
+        &HostBridgePolicy {
+            runtime: &both,
+            ..policy(QEMU64)
+        },
+    );
+    assert_eq!(r.map_type, MapType::ThruHostBridge);
+    assert_eq!(
+        r.host_bridge,
+        Some(HostBridgeDecision::AllowedBoth(ROOT_PORT, Q35_HOST))
+    );
+
+    // Within the VMD domain: its own host bridge, and the same function is still found.
+    let r = v(&t, "10000:00:01.0", "10000:00:01.1", &policy(QEMU64));
+    assert_eq!(
+        r.host_bridge,
+        Some(HostBridgeDecision::NotAllowed(ROOT_PORT))
+    );
+    let r = v(&t, "10000:00:01.0", "10000:00:01.0", &policy(QEMU64));
+    assert_eq!(r.route, Route::SameFunction);
+    assert_eq!(
+        r.reason().to_string(),
+        "provider and client are the same function"
+    );
+}
+
+#[test]
+fn cache_keys_keep_the_whole_domain() {
+    let zero = a("0000:00:01.0");
+    let vmd = a("10000:00:01.0");
+    let c = a("0000:03:00.0");
+    assert_ne!(key(zero, c), key(vmd, c));
+    assert_ne!(key(c, zero), key(c, vmd));
+    assert_ne!(key(zero, vmd), key(vmd, zero));
+    assert_eq!(pair(key(vmd, c)), (vmd, c));
+    assert_eq!(pair(key(c, vmd)), (c, vmd));
+    let max = a("ffffffff:ff:1f.7");
+    assert_eq!(pair(key(max, max)), (max, max));
+}
+
 #[test]
 fn pxb_root_bus_host_bridge_is_its_first_root_port() {
     let t = all_topology();

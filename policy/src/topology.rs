@@ -91,8 +91,8 @@ pub struct HostBridge {
 /// A root bus: PCI domain and bus number.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct RootBus {
-    /// PCI domain (segment).
-    pub domain: u16,
+    /// PCI domain (segment), 32 bits as the kernel numbers them.
+    pub domain: u32,
     /// Bus number of the root bus.
     pub bus: u8,
 }
@@ -155,7 +155,8 @@ impl Acs {
 /// A PCI function and, through [`PciFunction::upstream_bridge`], the bridges above it.
 ///
 /// Implementations are cheap handles (references, indices); two handles are the same function
-/// exactly when their [`PciFunction::addr`] is equal.
+/// exactly when their [`PciFunction::addr`] is equal, which [`PciFunction::is`] checks (or
+/// compares the devices themselves, where a handle has them).
 pub trait PciFunction: Sized + Clone {
     /// Domain, bus, device and function.
     fn addr(&self) -> PciAddr;
@@ -174,4 +175,16 @@ pub trait PciFunction: Sized + Clone {
 
     /// The host bridge the function sits below.
     fn host_bridge(&self) -> HostBridge;
+
+    /// Whether `self` and `other` are the same function. By default their addresses, domain
+    /// included, are compared.
+    fn is(&self, other: &Self) -> bool {
+        self.addr() == other.addr()
+    }
+
+    /// Whether `self` and `other` are below the same host bridge. By default their root buses,
+    /// domain included, are compared.
+    fn same_host_bridge(&self, other: &Self) -> bool {
+        self.host_bridge().root_bus == other.host_bridge().root_bus
+    }
 }

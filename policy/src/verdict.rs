@@ -283,7 +283,7 @@ pub fn verdict<F: PciFunction>(provider: &F, client: &F, policy: &HostBridgePoli
     }
     let mut acs = AcsPorts::new();
 
-    if provider.addr() == client.addr() {
+    if provider.is(client) {
         return Verdict {
             map_type: MapType::BusAddr,
             distance: 0,
@@ -302,8 +302,8 @@ pub fn verdict<F: PciFunction>(provider: &F, client: &F, policy: &HostBridgePoli
         note_acs(&af, &mut acs);
         let mut bb = Some(client.clone());
         while let Some(bf) = bb {
-            if bf.addr() == af.addr() {
-                common = Some(af.addr());
+            if bf.is(&af) {
+                common = Some(af.clone());
                 break;
             }
             bb = bf.upstream_bridge();
@@ -318,11 +318,12 @@ pub fn verdict<F: PciFunction>(provider: &F, client: &F, policy: &HostBridgePoli
     let distance = dist_a + dist_b;
 
     let route = match common {
-        Some(bridge) => {
+        Some(common) => {
+            let bridge = common.addr();
             // The client's side below the common bridge.
             let mut bb = Some(client.clone());
             while let Some(bf) = bb {
-                if bf.addr() == bridge {
+                if bf.is(&common) {
                     break;
                 }
                 note_acs(&bf, &mut acs);
@@ -341,7 +342,7 @@ pub fn verdict<F: PciFunction>(provider: &F, client: &F, policy: &HostBridgePoli
         None => Route::NoCommonBridge,
     };
 
-    let decision = policy.decide(provider.host_bridge(), client.host_bridge());
+    let decision = policy.decide_for(provider, client);
     Verdict {
         map_type: if decision.allowed() {
             MapType::ThruHostBridge

@@ -9,22 +9,28 @@ use super::{
     verdict::MapType, //
 };
 
-/// The key of the pair (`provider`, `client`): 32 bits each (domain, bus, devfn).
-pub const fn key(provider: PciAddr, client: PciAddr) -> u64 {
-    (id(provider) << 32) | id(client)
+/// The key of the pair (`provider`, `client`): each function's full [`PciAddr::id`] (48 bits,
+/// domain included), so two functions never share an entry. The kernel keeps one map per
+/// provider id, keyed by the client id.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord)]
+pub struct Key {
+    /// The provider's id.
+    pub provider: u64,
+    /// The client's id.
+    pub client: u64,
 }
 
-const fn id(a: PciAddr) -> u64 {
-    ((a.domain() as u64) << 16) | ((a.bus() as u64) << 8) | a.devfn() as u64
-}
-
-const fn addr(id: u64) -> PciAddr {
-    PciAddr::from_devfn((id >> 16) as u16, (id >> 8) as u8, id as u8)
+/// The key of the pair (`provider`, `client`).
+pub const fn key(provider: PciAddr, client: PciAddr) -> Key {
+    Key {
+        provider: provider.id(),
+        client: client.id(),
+    }
 }
 
 /// The pair a [`key`] was made of.
-pub const fn pair(key: u64) -> (PciAddr, PciAddr) {
-    (addr(key >> 32), addr(key & 0xffff_ffff))
+pub const fn pair(key: Key) -> (PciAddr, PciAddr) {
+    (PciAddr::from_id(key.provider), PciAddr::from_id(key.client))
 }
 
 /// What the cache keeps of a verdict: enough to map, not the reason (refusals recompute it).

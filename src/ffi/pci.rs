@@ -6,7 +6,10 @@
 //! them. A [`PciFn`] borrows a device for `'a`; the bridges above it live at least as long (a
 //! device holds a reference to its parent), so they are handed out with the same lifetime.
 
-use core::cell::OnceCell;
+use core::{
+    cell::OnceCell,
+    ffi::c_void, //
+};
 
 use kernel::{
     bindings as kbindings,
@@ -57,9 +60,7 @@ pub(crate) struct PciFn<'a> {
 
 /// The address of `dev`, without reading config space.
 pub(crate) fn pci_addr(dev: &pci::Device) -> PciAddr {
-    let id = super::vcache::pci_addr_id(dev);
-    // CAST: the packed id is domain << 16 | bus << 8 | devfn.
-    PciAddr::from_devfn((id >> 16) as u16, (id >> 8) as u8, id as u8)
+    PciAddr::from_id(super::vcache::pci_addr_id(dev))
 }
 
 /// What [`PciFn`] reads on first use.
@@ -69,6 +70,8 @@ struct Info {
     port_type: PortType,
     acs: Option<Acs>,
     host_bridge: HostBridge,
+    /// The `struct pci_host_bridge`, only to compare with another function's.
+    host_bridge_identity: *const c_void,
 }
 
 fn pcie_type(t: i32) -> PortType {
@@ -112,6 +115,7 @@ impl<'a> PciFn<'a> {
                     },
                     device: HostBridge::device_of(first),
                 },
+                host_bridge_identity: i.host_bridge,
             }
         })
     }
@@ -148,6 +152,19 @@ impl PciFunction for PciFn<'_> {
 
     fn host_bridge(&self) -> HostBridge {
         self.info().host_bridge
+    }
+
+    /// The same `struct pci_dev`.
+    fn is(&self, other: &Self) -> bool {
+        core::ptr::eq(self.dev, other.dev)
+    }
+
+    /// The same `struct pci_host_bridge`.
+    fn same_host_bridge(&self, other: &Self) -> bool {
+        core::ptr::eq(
+            self.info().host_bridge_identity,
+            other.info().host_bridge_identity,
+        )
     }
 }
 

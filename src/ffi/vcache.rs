@@ -13,12 +13,14 @@ use super::{
     dev_raw,
     pci::raw, //
 };
+use crate::policy::verdict_cache::Key;
 
 /// The cached value under `key`, if any. Lock-free.
-pub(crate) fn lookup(key: u64) -> Option<u64> {
+pub(crate) fn lookup(key: Key) -> Option<u64> {
     let mut v = 0;
     // SAFETY: no preconditions; `v` is a valid out-parameter.
-    let hit = unsafe { bindings::p2pmem_vcache_lookup(key_index(key), &mut v) };
+    let hit =
+        unsafe { bindings::p2pmem_vcache_lookup(index(key.provider), index(key.client), &mut v) };
     // CAST: `unsigned long` is 64 bits on every architecture the module builds for.
     hit.then_some(v as u64)
 }
@@ -31,10 +33,13 @@ pub(crate) fn generation() -> u32 {
 
 /// Stores `value` under `key` unless the cache was flushed since `generation` was read. Any
 /// context.
-pub(crate) fn store(key: u64, value: u64, generation: u32) {
+pub(crate) fn store(key: Key, value: u64, generation: u32) {
     // CAST: see `lookup`; values are below 2^62 (`Cached::encode`).
+    let value = value as usize;
     // SAFETY: no preconditions.
-    unsafe { bindings::p2pmem_vcache_store(key_index(key), value as usize, generation) };
+    unsafe {
+        bindings::p2pmem_vcache_store(index(key.provider), index(key.client), value, generation)
+    };
 }
 
 /// Empties the cache and bumps the generation.
@@ -50,19 +55,34 @@ pub(crate) fn destroy() {
 }
 
 /// The entries, in key order, as `(key, value)`.
-pub(crate) fn entries() -> impl Iterator<Item = (u64, u64)> {
-    let mut next = Some(0usize);
-    core::iter::from_fn(move || {
-        let mut index = next?;
-        let mut v = 0;
-        // SAFETY: valid in/out parameters.
-        if !unsafe { bindings::p2pmem_vcache_next(&mut index, &mut v) } {
+pub(crate) fn entries() -> impl Iterator<Item = (Key, u64)> {
+    // The next (provider, client) to look at or after; `None` when done.
+    let mut next = Some((0usize, 0usize));
+    core::iter::from_fn(move || loop {
+        let (from, mut client) = next?;
+        let mut provider = from;
+        // SAFETY: a valid in/out parameter.
+        if !unsafe { bindings::p2pmem_vcache_next_provider(&mut provider) } {
             next = None;
             return None;
         }
-        next = index.checked_add(1);
-        // CAST: see `lookup`.
-        Some((index as u64, v as u64))
+        if provider != from {
+            // A later provider than the one we were in: from its first client.
+            client = 0;
+        }
+        let mut v = 0;
+        // SAFETY: valid in/out parameters.
+        if unsafe { bindings::p2pmem_vcache_next_client(provider, &mut client, &mut v) } {
+            next = client.checked_add(1).map(|c| (provider, c));
+            // CAST: see `lookup`.
+            let key = Key {
+                provider: provider as u64,
+                client: client as u64,
+            };
+            return Some((key, v as u64));
+        }
+        // This provider has no more clients (or went away in a flush): the next one.
+        next = provider.checked_add(1).map(|p| (p, 0));
     })
 }
 
@@ -72,8 +92,8 @@ pub(crate) fn refusal_ratelimit() -> bool {
     unsafe { bindings::p2pmem_refusal_ratelimit() }
 }
 
-/// The packed address (domain, bus, devfn) of a PCI function, without reading config space.
-pub(crate) fn pci_addr_id(dev: &pci::Device) -> u32 {
+/// The id (`PciAddr::id`: domain, bus, devfn) of a PCI function, without reading config space.
+pub(crate) fn pci_addr_id(dev: &pci::Device) -> u64 {
     // SAFETY: `raw(dev)` is a live PCI function's device.
     unsafe { bindings::p2pmem_pci_addr(raw(dev)) }
 }
@@ -92,9 +112,9 @@ pub(crate) fn dma_seg_limits(dev: &device::Device) -> (u64, u64) {
     (max, boundary)
 }
 
-fn key_index(key: u64) -> usize {
+fn index(id: u64) -> usize {
     // CAST: `unsigned long` is 64 bits on every architecture the module builds for (asserted).
-    key as usize
+    id as usize
 }
 
 const _: () = assert!(core::mem::size_of::<usize>() == 8);

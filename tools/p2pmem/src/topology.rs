@@ -136,8 +136,8 @@ impl Topology {
         for entry in entries {
             let entry = entry.with_context(|| dir.display().to_string())?;
             let name = entry.file_name();
-            // Names that are not PCI addresses (domains beyond 16 bits, e.g. VMD) cannot be
-            // named on the command line or by the module either.
+            // Skip anything that is not a PCI address (domains of up to 32 bits, VMD's among
+            // them, are addresses).
             let Some(addr) = name.to_str().and_then(|n| PciAddr::parse(n).ok()) else {
                 continue;
             };

@@ -172,6 +172,36 @@ fn root_ports_of_an_unlisted_host_bridge_until_allowed() {
 }
 
 #[test]
+fn vmd_domains_are_not_domain_zero() {
+    let sys = FakeSys::with(&vmd_domains());
+    let r = run_on(&sys, &["check", "0000:00:01.0", "10000:00:01.0"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    assert_eq!(
+        r.out,
+        "0000:00:01.0 -> 10000:00:01.0: NOT_SUPPORTED, distance 2\n  no common upstream bridge \
+         and host bridge 8086:29c0 is not allowed; if it routes P2P, allow it: echo 8086:29c0 \
+         > /sys/class/p2pmem/host_bridge_allow\ntotal distance: -1 (computed from sysfs)\n"
+    );
+
+    // Two host bridges: allowing q35's is not enough.
+    sys.class_file("host_bridge_allow", "8086:29c0\n");
+    let r = run_on(&sys, &["--json", "check", "10000:00:01.0", "00:01.0"]);
+    assert_eq!(r.code, 1, "{r:?}");
+    let j = r.json();
+    assert_eq!(j["provider"], "10000:00:01.0");
+    assert_eq!(
+        j["clients"][0]["reason"],
+        "no common upstream bridge and host bridge 1b36:000c is not allowed; if it routes P2P, \
+         allow it: echo 1b36:000c > /sys/class/p2pmem/host_bridge_allow"
+    );
+
+    sys.class_file("host_bridge_allow", "8086:29c0\n1b36:000c\n");
+    let r = run_on(&sys, &["--json", "check", "10000:00:01.0", "00:01.0"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    assert_eq!(r.json()["clients"][0]["map_type"], "THRU_HOST_BRIDGE");
+}
+
+#[test]
 fn an_amd_zen_cpu_routes_through_any_host_bridge() {
     let sys = FakeSys::with(&q35_rootports());
     sys.set_cpu("AuthenticAMD", 23);

@@ -302,6 +302,33 @@ pub fn synthetic(devs: &[Dev]) -> Vec<Node> {
     nodes
 }
 
+/// Domain 0 and an Intel VMD domain (0x10000), with an NVMe at 00:01.0 in each: q35's host
+/// bridge identifies domain 0's root bus, a root port at 00.0 the VMD one.
+pub fn vmd_domains() -> Vec<Dev> {
+    vec![
+        Dev {
+            addr: "0000:00:00.0",
+            parent: None,
+            spec: pci(Q35_HOST),
+        },
+        Dev {
+            addr: "0000:00:01.0",
+            parent: None,
+            spec: endpoint(NVME),
+        },
+        Dev {
+            addr: "10000:00:00.0",
+            parent: None,
+            spec: port(ROOT_PORT, 4, None),
+        },
+        Dev {
+            addr: "10000:00:01.0",
+            parent: None,
+            spec: endpoint(NVME),
+        },
+    ]
+}
+
 /// QEMU q35's host bridge.
 pub const Q35_HOST: PciId = PciId::new(0x8086, 0x29c0);
 /// QEMU's pcie-root-port.

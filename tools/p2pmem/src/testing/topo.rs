@@ -104,6 +104,30 @@ fn root_buses_of_several_host_bridges() {
 }
 
 #[test]
+fn a_vmd_domain_has_its_own_root_bus() {
+    let sys = FakeSys::with(&vmd_domains());
+    let r = run_on(&sys, &["--json", "topo"]);
+    assert_eq!(r.code, 0, "{r:?}");
+    let j = r.json();
+    let buses: Vec<(&str, &str)> = j["root_buses"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|b| {
+            (
+                b["root_bus"].as_str().unwrap(),
+                b["host_bridge"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(buses, [("0000:00", "8086:29c0"), ("10000:00", "1b36:000c")]);
+    assert_eq!(
+        j["root_buses"][1]["functions"][1]["address"],
+        "10000:00:01.0"
+    );
+}
+
+#[test]
 fn what_non_root_cannot_see_is_marked() {
     let sys = FakeSys::with(&q35_switch());
     sys.truncate_config("00:10.0", 64);
