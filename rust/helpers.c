@@ -8,6 +8,7 @@
 #include <linux/genalloc.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/security.h>
 #include <asm/processor.h>
 
 #include "helpers.h"
@@ -210,6 +211,12 @@ bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len)
 		strscpy(buf, dev->driver->name, len);
 	device_unlock(dev);
 	return bound;
+}
+
+/* The kernel's rule for user space access to BARs (drivers/pci/pci-sysfs.c, proc.c). */
+int p2pmem_pci_access_locked_down(void)
+{
+	return security_locked_down(LOCKDOWN_PCI_ACCESS);
 }
 
 void p2pmem_pci_put(struct device *dev)

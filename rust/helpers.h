@@ -76,7 +76,21 @@ unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t s
 /* rust/provider.c */
 struct class;
 struct p2pmem_provider;
-int p2pmem_bar_info(struct device *dev, int bar, u64 *start, u64 *len, u64 *bus_start);
+/* A memory BAR as the PCI core has it: where it is, and the flags p2pmem checks. */
+struct p2pmem_bar_info {
+	u64 start;
+	u64 len;
+	u64 bus_start;
+	bool unset;		/* IORESOURCE_UNSET */
+	bool disabled;		/* IORESOURCE_DISABLED */
+	bool prefetchable;	/* IORESOURCE_PREFETCH */
+	bool in_tree;		/* has a parent in the resource tree */
+};
+
+/* -EINVAL unless @bar is a memory BAR. */
+int p2pmem_bar_info(struct device *dev, int bar, struct p2pmem_bar_info *info);
+/* security_locked_down(LOCKDOWN_PCI_ACCESS): 0, or -EPERM (static inline without LSMs). */
+int p2pmem_pci_access_locked_down(void);
 u64 p2pmem_compat_align(void);
 bool p2pmem_range_is_ram(u64 start, u64 size);
 struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct device *dev,

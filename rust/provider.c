@@ -215,17 +215,23 @@ static const struct attribute_group *p2pmem_provider_groups[] = {
 
 /* --- creation and teardown --------------------------------------------------------------- */
 
-int p2pmem_bar_info(struct device *dev, int bar, u64 *start, u64 *len, u64 *bus_start)
+int p2pmem_bar_info(struct device *dev, int bar, struct p2pmem_bar_info *info)
 {
 	struct pci_dev *pdev = to_pci_dev(dev);
+	struct resource *res;
 
 	if (bar < 0 || bar >= PCI_STD_NUM_BARS)
 		return -EINVAL;
-	if (!(pci_resource_flags(pdev, bar) & IORESOURCE_MEM))
+	res = pci_resource_n(pdev, bar);
+	if (!(res->flags & IORESOURCE_MEM))
 		return -EINVAL;
-	*start = pci_resource_start(pdev, bar);
-	*len = pci_resource_len(pdev, bar);
-	*bus_start = pci_bus_address(pdev, bar);
+	info->start = pci_resource_start(pdev, bar);
+	info->len = pci_resource_len(pdev, bar);
+	info->bus_start = pci_bus_address(pdev, bar);
+	info->unset = res->flags & IORESOURCE_UNSET;
+	info->disabled = res->flags & IORESOURCE_DISABLED;
+	info->prefetchable = res->flags & IORESOURCE_PREFETCH;
+	info->in_tree = res->parent;
 	return 0;
 }
 

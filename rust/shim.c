@@ -209,16 +209,16 @@ int p2pmem_map_range(struct device *dev, struct pci_dev *provider, int bar, u64 
 		     size_t len, enum dma_data_direction dir, unsigned long attrs,
 		     struct p2pmem_range_map *map)
 {
-	u64 start, blen, bus;
+	struct p2pmem_bar_info b;
 	int kind, ret;
 
-	ret = p2pmem_bar_info(&provider->dev, bar, &start, &blen, &bus);
+	ret = p2pmem_bar_info(&provider->dev, bar, &b);
 	if (ret)
 		return ret;
-	if (!len || offset >= blen || len > blen - offset)
+	if (!len || offset >= b.len || len > b.len - offset)
 		return -EINVAL;
-	kind = p2pmem_map_provider_range(dev, provider, bus - start, start + offset, len, dir,
-					 attrs, &map->addr);
+	kind = p2pmem_map_provider_range(dev, provider, b.bus_start - b.start, b.start + offset,
+					 len, dir, attrs, &map->addr);
 	if (kind < 0)
 		return kind;
 	map->len = len;

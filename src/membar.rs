@@ -3,9 +3,11 @@
 //! A PCI driver for plain memory-BAR devices: it makes the whole BAR a published provider.
 //!
 //! ivshmem-plain (1af4:1110, BAR 2) is in the ID table; other devices can be bound with
-//! `new_id` (the driver data is then BAR 2) or `driver_override`. An NVMe controller bound this
-//! way serves its Controller Memory Buffer: the driver enables it (CMBMSC) and provides the
-//! range CMBLOC and CMBSZ describe.
+//! `driver_override` (BAR 2; `new_id` is refused, as it cannot carry the table's driver data,
+//! a kernel pointer in a Rust driver). An NVMe controller bound this way serves its Controller
+//! Memory Buffer: the driver enables it (CMBMSC) and provides the range CMBLOC and CMBSZ
+//! describe. The range is requested in the resource tree (busy as `p2pmem`) and must be
+//! prefetchable; under lockdown (`LOCKDOWN_PCI_ACCESS`) the driver binds nothing.
 
 use kernel::{
     device::Core,
@@ -14,8 +16,15 @@ use kernel::{
 };
 
 use crate::{
+    ffi::{
+        provider::pci_access_locked_down,
+        vcache::refusal_ratelimit, //
+    },
     nvme_cmb,
-    provider::Provider, //
+    provider::{
+        Owner,
+        Provider, //
+    },
 };
 
 /// The driver.
@@ -48,12 +57,23 @@ impl pci::Driver for MemBarDriver {
         pdev: &'bound pci::Device<Core<'_>>,
         info: Option<&'bound Self::IdInfo>,
     ) -> impl PinInit<Self::Data<'bound>, Error> + 'bound {
+        // The provider's /dev/p2pmemN is user space access to the BAR: the kernel's rule for
+        // /sys/bus/pci/devices/*/resourceN applies. Before anything touches the device.
+        pci_access_locked_down().inspect_err(|_| {
+            if refusal_ratelimit() {
+                dev_info!(
+                    pdev,
+                    "p2pmem: not binding: the kernel is locked down, which forbids user space \
+                     access to PCI BARs (/dev/p2pmemN would be one)\n"
+                );
+            }
+        })?;
         pdev.enable_device_mem()?;
         let provider = if pdev.pci_class() == pci::Class::STORAGE_EXPRESS {
             let cmb = nvme_cmb::enable(pdev)?;
-            Provider::new(pdev, cmb.bar, cmb.offset, cmb.size)?
+            Provider::new(pdev, cmb.bar, cmb.offset, cmb.size, Owner::MemBar)?
         } else {
-            Provider::new(pdev, info.copied().unwrap_or(2), 0, 0)?
+            Provider::new(pdev, info.copied().unwrap_or(2), 0, 0, Owner::MemBar)?
         };
         provider.publish();
         Ok(MemBarData {

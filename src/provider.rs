@@ -15,26 +15,57 @@ use crate::{
         bar_info,
         compat_align,
         range_is_ram,
+        MemRegion,
         ProviderMem, //
     },
     policy::{
+        bar::{
+            check_own,
+            check_placed,
+            BarRefusal, //
+        },
         provider_range,
         topology::PciFunction, //
     },
     registry::RangeClaim,
 };
 
+/// Who owns a provider's range in the resource tree, which decides what p2pmem checks.
+#[derive(Clone, Copy)]
+pub(crate) enum Owner {
+    /// The function's driver, which has requested its BARs (the C API: nvme for its CMB).
+    Driver,
+    /// p2pmem, for a `wrap`; `force` allows a BAR that is not prefetchable.
+    Wrap {
+        /// The request said `force`.
+        force: bool,
+    },
+    /// p2pmem, for the memory-BAR driver (which has no `force`).
+    MemBar,
+}
+
 /// A provider; its memory is unmapped when it is dropped, after every allocation is freed,
 /// and only then is its range free for another provider.
 pub(crate) struct Provider {
+    // Dropped in this order: the pages, then the resource-tree range, then the claim.
     mem: ProviderMem,
+    _region: Option<MemRegion>,
     _claim: RangeClaim,
 }
 
 impl Provider {
     /// Makes `[offset, offset + size)` of BAR `bar` of `pdev` a provider (`size` 0: the rest of
-    /// the BAR). Refusals say why in one dmesg line naming the device.
-    pub(crate) fn new(pdev: &pci::Device, bar: u32, offset: u64, size: u64) -> Result<Self> {
+    /// the BAR). The BAR must be placed (assigned, enabled, in the resource tree); when p2pmem is
+    /// the `owner`, also prefetchable (unless forced), and the range must be free in the resource
+    /// tree: it is requested, busy as `p2pmem`, until the provider is dropped. Refusals say why in
+    /// one dmesg line naming the device.
+    pub(crate) fn new(
+        pdev: &pci::Device,
+        bar: u32,
+        offset: u64,
+        size: u64,
+        owner: Owner,
+    ) -> Result<Self> {
         if cfg!(CONFIG_PCI_P2PDMA) {
             // The in-tree P2PDMA would take our pages for its own: benchmark-only mode
             // (rust/bench.c) keeps them in the module.
@@ -46,6 +77,24 @@ impl Provider {
         }
         let info = bar_info(pdev, bar).inspect_err(|_| {
             dev_err!(pdev, "p2pmem: BAR {} is not a memory BAR\n", bar);
+        })?;
+        let usable = match owner {
+            Owner::Driver => check_placed(&info.facts),
+            Owner::Wrap { force } => check_own(&info.facts, force),
+            Owner::MemBar => check_own(&info.facts, false),
+        };
+        usable.map_err(|why| {
+            let hint = match (why, owner) {
+                (BarRefusal::NotPrefetchable, Owner::Wrap { .. }) => {
+                    "; add 'force' if it is memory"
+                }
+                (BarRefusal::NotPrefetchable, _) => {
+                    "; if it is memory, unbind the device and wrap the BAR with 'force'"
+                }
+                _ => "",
+            };
+            dev_err!(pdev, "p2pmem: BAR {} {}{}\n", bar, Shown(why), hint);
+            EINVAL
         })?;
         let range = provider_range::resolve(info.cpu_start, info.len, offset, size, compat_align())
             .map_err(|e| {
@@ -63,6 +112,21 @@ impl Provider {
             return Err(EINVAL);
         }
         let claim = RangeClaim::new(start, range.size, PciFn::new(pdev).addr(), bar)?;
+        let region = match owner {
+            Owner::Driver => None,
+            Owner::Wrap { .. } | Owner::MemBar => {
+                Some(MemRegion::request(start, range.size).ok_or_else(|| {
+                    dev_err!(
+                        pdev,
+                        "p2pmem: BAR {} range {:#x}+{:#x} is busy (/proc/iomem); not taking it\n",
+                        bar,
+                        start,
+                        range.size
+                    );
+                    EBUSY
+                })?)
+            }
+        };
         let mem = ProviderMem::new(pdev, bar, range.offset, range.size, None).inspect_err(|e| {
             dev_err!(
                 pdev,
@@ -80,7 +144,11 @@ impl Provider {
             range.offset,
             info.bus_start + range.offset
         );
-        Ok(Self { mem, _claim: claim })
+        Ok(Self {
+            mem,
+            _region: region,
+            _claim: claim,
+        })
     }
 
     /// The N of `p2pmemN`.

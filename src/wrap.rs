@@ -4,8 +4,11 @@
 //!
 //! Allowed on functions bound to no driver or to the module's own memory-BAR driver; a
 //! function bound to another driver needs `force`, and is logged loudly, since that driver may
-//! use the BAR. Reading `wrap` lists the wraps as `ADDRESS BAR p2pmemN`. A wrap lasts while its
-//! function keeps the binding it was made under: removal, bind or unbind tears it down.
+//! use the BAR. The range is requested in the resource tree (busy as `p2pmem` in /proc/iomem),
+//! so one a driver has requested is refused even with `force`; a BAR that is not prefetchable
+//! needs `force`. Refused under lockdown (`LOCKDOWN_PCI_ACCESS`), as mmap of `resourceN` is.
+//! Reading `wrap` lists the wraps as `ADDRESS BAR p2pmemN`. A wrap lasts while its function
+//! keeps the binding it was made under: removal, bind or unbind tears it down.
 
 use core::fmt::{
     self,
@@ -19,7 +22,9 @@ use crate::{
     ffi::{
         notifier::PciEvent,
         pci,
-        registry, //
+        provider::pci_access_locked_down,
+        registry,
+        vcache::refusal_ratelimit, //
     },
     policy::{
         pci_addr::PciAddr,
@@ -28,7 +33,10 @@ use crate::{
             parse_wrap, //
         },
     },
-    provider::Provider,
+    provider::{
+        Owner,
+        Provider, //
+    },
     registry::Wrap,
 };
 
@@ -47,6 +55,18 @@ pub(crate) fn wrap(s: &str) -> Result {
     let pdev = pci::get(req.addr).ok_or_else(|| {
         pr_err!("wrap: no PCI function {}\n", req.addr);
         ENODEV
+    })?;
+    // A provider is user space access to the BAR (/dev/p2pmemN): the kernel's rule for
+    // /sys/bus/pci/devices/*/resourceN applies.
+    pci_access_locked_down().inspect_err(|_| {
+        if refusal_ratelimit() {
+            dev_info!(
+                pdev,
+                "p2pmem: not wrapping BAR {}: the kernel is locked down, which forbids user space \
+                 access to PCI BARs\n",
+                req.bar
+            );
+        }
     })?;
     let mut name = [0u8; 32];
     match pci::driver_name(&pdev, &mut name) {
@@ -69,7 +89,8 @@ pub(crate) fn wrap(s: &str) -> Result {
         }
     }
     let mut wraps = registry::wraps()?;
-    let provider = Provider::new(&pdev, req.bar.into(), req.offset, req.size)?;
+    let owner = Owner::Wrap { force: req.force };
+    let provider = Provider::new(&pdev, req.bar.into(), req.offset, req.size, owner)?;
     provider.publish();
     wraps.0.push(
         Wrap {

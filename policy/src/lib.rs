@@ -9,6 +9,7 @@
 
 #![cfg_attr(not(any(test, P2PMEM_MODULE)), no_std)]
 
+pub mod bar;
 pub mod buddy;
 pub mod bus_offset;
 pub mod dma_api;

@@ -38,7 +38,10 @@ use crate::{
         },
         verdict_cache::Cached,
     },
-    provider::Provider,
+    provider::{
+        Owner,
+        Provider, //
+    },
     verdict_cache,
 };
 
@@ -192,7 +195,10 @@ unsafe extern "C" fn p2pmem_add_resource(
     let r = (|| -> Result {
         let bar = u32::try_from(bar).map_err(|_| EINVAL)?;
         let size = u64::try_from(size).map_err(|_| EINVAL)?;
-        let provider = KBox::new(Provider::new(dev, bar, offset, size)?, GFP_KERNEL)?;
+        let provider = KBox::new(
+            Provider::new(dev, bar, offset, size, Owner::Driver)?,
+            GFP_KERNEL,
+        )?;
         let raw_dev = super::pci::raw(dev);
         // SAFETY: `raw_dev` is the bound device (caller's contract); ownership of the provider
         // passes to its devres action, which drops it exactly once, at unbind or right away on

@@ -9,6 +9,7 @@ use core::{
 };
 
 use kernel::{
+    bindings as kbindings,
     error::{
         to_result,
         Error, //
@@ -21,8 +22,9 @@ use super::{
     bindings,
     pci::raw, //
 };
+use crate::policy::bar::BarFacts;
 
-/// Where a memory BAR sits for the CPU and on the bus.
+/// Where a memory BAR sits for the CPU and on the bus, and how the PCI core placed it.
 pub(crate) struct BarInfo {
     /// CPU physical start.
     pub(crate) cpu_start: u64,
@@ -30,21 +32,70 @@ pub(crate) struct BarInfo {
     pub(crate) len: u64,
     /// Bus address of the start.
     pub(crate) bus_start: u64,
+    /// The flags and placement the policy checks.
+    pub(crate) facts: BarFacts,
 }
 
 /// BAR `bar` of `pdev`; `EINVAL` if it is not a memory BAR.
 pub(crate) fn bar_info(pdev: &pci::Device, bar: u32) -> Result<BarInfo> {
     let bar = i32::try_from(bar).map_err(|_| EINVAL)?;
-    let (mut cpu_start, mut len, mut bus_start) = (0, 0, 0);
-    // SAFETY: `raw(pdev)` is a live PCI function's device; the out-pointers are valid.
-    to_result(unsafe {
-        bindings::p2pmem_bar_info(raw(pdev), bar, &mut cpu_start, &mut len, &mut bus_start)
-    })?;
+    let mut i = bindings::p2pmem_bar_info::default();
+    // SAFETY: `raw(pdev)` is a live PCI function's device; `i` is a valid out-parameter.
+    to_result(unsafe { bindings::p2pmem_bar_info(raw(pdev), bar, &mut i) })?;
     Ok(BarInfo {
-        cpu_start,
-        len,
-        bus_start,
+        cpu_start: i.start,
+        len: i.len,
+        bus_start: i.bus_start,
+        facts: BarFacts {
+            start: i.start,
+            unset: i.unset,
+            disabled: i.disabled,
+            in_tree: i.in_tree,
+            prefetchable: i.prefetchable,
+        },
     })
+}
+
+/// A range of the iomem resource tree requested (busy) under the name `p2pmem`, as a driver
+/// requests its BARs; released when dropped.
+///
+/// # Invariants
+///
+/// `[start, start + size)` was requested by [`MemRegion::request`] and is released only by
+/// [`Drop`].
+pub(crate) struct MemRegion {
+    start: u64,
+    size: u64,
+}
+
+impl MemRegion {
+    /// Requests `[start, start + size)`; `None` if any part of it is busy (a driver or another
+    /// provider has it) or the range is not inside the resource it lies in.
+    pub(crate) fn request(start: u64, size: u64) -> Option<Self> {
+        // SAFETY: no preconditions; the name is a static string, which the resource keeps.
+        let r = unsafe { kbindings::request_mem_region(start, size, c"p2pmem".as_char_ptr()) };
+        if r.is_null() {
+            // Not `then_some`: a value made and dropped here would release someone else's range.
+            return None;
+        }
+        // INVARIANT: a non-NULL return is the range requested for this value.
+        Some(Self { start, size })
+    }
+}
+
+impl Drop for MemRegion {
+    fn drop(&mut self) {
+        // SAFETY: the range was requested by `request` and is released once (type invariant).
+        unsafe { kbindings::release_mem_region(self.start, self.size) };
+    }
+}
+
+/// Whether the kernel's lockdown forbids user space access to PCI BARs
+/// (`security_locked_down(LOCKDOWN_PCI_ACCESS)`, as `/sys/bus/pci/devices/*/resourceN` asks):
+/// `EPERM` when it does.
+pub(crate) fn pci_access_locked_down() -> Result {
+    // SAFETY: no preconditions.
+    to_result(unsafe { bindings::p2pmem_pci_access_locked_down() })
 }
 
 /// The alignment `memremap_pages()` needs at both ends of a range.

@@ -145,7 +145,7 @@ if want bind; then
 	rebind "$shm" p2pmem_membar
 fi
 
-# --- wrap of the CMB's BAR 2 (the in-tree nvme driver does not use it) ------------------------
+# --- wrap of the CMB's BAR 2 (unbound: nvme requests every BAR, so a wrap must not race it) ---
 nproviders=$(ls -d "$C"/p2pmem* | wc -l)
 check_wrap() {
 	if [ "$2" = 0 ]; then
@@ -156,7 +156,11 @@ check_wrap() {
 	expect_eq "$what: wraps" "" "$(cat "$C/wrap")"
 	expect_eq "$what: providers" "$nproviders" "$(ls -d "$C"/p2pmem* | wc -l)"
 }
-! want wrap || sweep "wrap" check_wrap write "$C/wrap" "$cmb 2 force"
+if want wrap; then
+	echo "$cmb" >/sys/bus/pci/drivers/nvme/unbind || fail "unbinding $cmb from nvme failed"
+	sweep "wrap" check_wrap write "$C/wrap" "$cmb 2"
+	rebind "$cmb" nvme
+fi
 
 # --- mmap() of /dev/p2pmemN -------------------------------------------------------------------
 p=$(provider_of "$shm")

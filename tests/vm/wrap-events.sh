@@ -10,14 +10,27 @@ drv=$(basename "$(readlink -f "/sys/bus/pci/devices/$cmb/driver")")
 D=/sys/bus/pci/drivers/nvme
 wrapped() { grep -c "^$cmb " $C/wrap; }
 
-echo "$cmb 2 force" >$C/wrap || fail "wrap failed"
+# nvme requests every BAR, so a wrap while it is bound is refused (bar-claims.sh). The test
+# provider driver registers the first half of BAR 2 and requests nothing: the second half can be
+# wrapped while it is bound (with force), and goes when it unbinds.
+[ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no test modules (vm-run --kunit builds them)"
+insmod "$(dirname "$P2PMEM_CONSUMER_KO")/p2pmem_test_provider.ko" size=$((32 << 20)) ||
+	fail "insmod p2pmem_test_provider failed"
+echo "$cmb" >$D/unbind || fail "unbind from nvme failed"
+echo p2pmem_test_provider >"/sys/bus/pci/devices/$cmb/driver_override"
+echo "$cmb" >/sys/bus/pci/drivers_probe
+echo >"/sys/bus/pci/devices/$cmb/driver_override"
+expect_eq "driver" p2pmem_test_provider "$(basename "$(readlink -f "/sys/bus/pci/devices/$cmb/driver")")"
+echo "$cmb 2 32M 32M force" >$C/wrap || fail "wrap failed"
 expect_eq "wraps" 1 "$(wrapped)"
-echo "$cmb" >$D/unbind || fail "unbind failed"
+echo "$cmb" >/sys/bus/pci/drivers/p2pmem_test_provider/unbind || fail "unbind failed"
 expect_eq "wraps after unbind" 0 "$(wrapped)"
 dmesg | grep -q "$cmb is losing its driver: unwrapping BAR 2" || fail "no dmesg line for unbind"
+rmmod p2pmem_test_provider || fail "rmmod p2pmem_test_provider failed"
 
 echo "$cmb 2" >$C/wrap || fail "wrap of the unbound function failed"
 expect_eq "wraps" 1 "$(wrapped)"
+# The wrap goes before nvme probes, so nvme gets the BAR it requests.
 echo "$cmb" >$D/bind || fail "bind failed"
 expect_eq "wraps after bind" 0 "$(wrapped)"
 dmesg | grep -q "$cmb is getting a driver: unwrapping BAR 2" || fail "no dmesg line for bind"
@@ -35,5 +48,7 @@ expect_file "/sys/bus/pci/devices/$cmb"
 # the wrap below) and can be wrapped again.
 for i in $(seq 300); do [ -e "/sys/bus/pci/devices/$cmb/driver" ] && break; sleep 0.1; done
 [ -e "/sys/bus/pci/devices/$cmb/driver" ] || echo "$cmb" >$D/bind || fail "rebind to nvme failed"
-echo "$cmb 2 force" >$C/wrap || fail "wrap after rescan failed"
+echo "$cmb" >$D/unbind || fail "unbind after rescan failed"
+echo "$cmb 2" >$C/wrap || fail "wrap after rescan failed"
 echo "$cmb" >$C/unwrap || fail "unwrap after rescan failed"
+rebind "$cmb" nvme

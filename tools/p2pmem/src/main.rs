@@ -123,7 +123,8 @@ enum Command {
         /// Offset inside the BAR (default 0), same syntax
         offset: Option<String>,
 
-        /// Wrap even though another driver is bound to the function
+        /// Wrap even though another driver is bound to the function or the BAR is not
+        /// prefetchable
         #[arg(long)]
         force: bool,
     },
