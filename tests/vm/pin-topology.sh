@@ -47,7 +47,7 @@ expect_eq "read I/Os issued by the refused read" 0 "$2"
 expect_eq "the mapping after the refused read (untouched)" "$pattern" "$3"
 expect_eq "pin_any_client by default" 0 "$(cat "/sys/class/p2pmem/$p/pin_any_client")"
 expect_eq "mode of pin_any_client" 644 "$(stat -c %a "/sys/class/p2pmem/$p/pin_any_client")"
-line="p2pmem $p: user mappings are CPU-only: $plain (nvme) cannot reach the memory: P2P is not \
+line="p2pmem $p: user mappings are CPU-only: $plain (block ${ns#/dev/}) cannot reach the memory: P2P is not \
 possible: no common upstream bridge and host bridge 8086:29c0 is not allowed; if it routes P2P, \
 allow it: echo 8086:29c0 > /sys/class/p2pmem/host_bridge_allow; to pin anyway: echo 1 > \
 /sys/class/p2pmem/$p/pin_any_client"
