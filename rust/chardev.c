@@ -77,6 +77,7 @@ struct p2pmem_umap {
 static bool p2pmem_pinnable(struct p2pmem_provider *p)
 {
 	bool translated = false;
+	char why[256];
 
 #ifdef CONFIG_IOMMU_API
 	struct iommu_domain *domain = iommu_get_domain_for_dev(&p->pdev->dev);
@@ -97,6 +98,14 @@ static bool p2pmem_pinnable(struct p2pmem_provider *p)
 	if (is_swiotlb_force_bounce(&p->pdev->dev) && !pin_when_bouncing) {
 		dev_info_once(&p->dev,
 			      "swiotlb bounces all DMA: user mappings are CPU-only (pin_when_bouncing=1 to override)\n");
+		return false;
+	}
+	/* Topology: every function userspace can make DMA to the pages must reach them. */
+	if (p2pmem_pin_check(p, READ_ONCE(p->pin_any_client), pin_through_iommu, why,
+			     sizeof(why))) {
+		dev_info_ratelimited(&p->dev,
+				     "user mappings are CPU-only: %s; to pin anyway: echo 1 > /sys/class/p2pmem/%s/pin_any_client\n",
+				     why, dev_name(&p->dev));
 		return false;
 	}
 	return true;

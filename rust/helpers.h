@@ -177,6 +177,15 @@ struct p2pmem_dma_api_facts {
 void p2pmem_dma_api_facts(struct p2pmem_provider *p, struct device *dev,
 			  struct p2pmem_dma_api_facts *f);
 
+/*
+ * src/ffi/pin.rs: the topology rule of pinnable user mappings (rust/chardev.c). 0 when every
+ * bus-mastering PCI function with a block, net or RDMA device below it may DMA to @p's memory
+ * (or @any_client skips them; @through_iommu skips the IOMMU rule), else -EREMOTEIO with the
+ * first that may not and why in @why (NUL-terminated, truncated to @len).
+ */
+int p2pmem_pin_check(struct p2pmem_provider *p, bool any_client, bool through_iommu, char *why,
+		     size_t len);
+
 /* rust/bench.c, linked only against a kernel with CONFIG_PCI_P2PDMA (the bench flavor) */
 int p2pmem_bench_register(void);
 void p2pmem_bench_unregister(void);

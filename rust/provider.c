@@ -178,6 +178,25 @@ P2PMEM_ATTR(allocations, "%ld", atomic_long_read(&p->allocations));
 P2PMEM_ATTR(peak, "%ld", atomic_long_read(&p->peak));
 P2PMEM_ATTR(alloc_failures, "%ld", atomic_long_read(&p->alloc_failures));
 
+/* Read by p2pmem_pinnable() at each mmap; existing mappings keep their kind. */
+static ssize_t pin_any_client_show(struct device *dev, struct device_attribute *attr, char *buf)
+{
+	return sysfs_emit(buf, "%d\n", READ_ONCE(to_p2pmem_provider(dev)->pin_any_client));
+}
+
+static ssize_t pin_any_client_store(struct device *dev, struct device_attribute *attr,
+				    const char *buf, size_t count)
+{
+	bool v;
+	int ret = kstrtobool(buf, &v);
+
+	if (ret)
+		return ret;
+	WRITE_ONCE(to_p2pmem_provider(dev)->pin_any_client, v);
+	return count;
+}
+static DEVICE_ATTR_RW(pin_any_client);
+
 static const struct bin_attribute *const p2pmem_provider_bin_attrs[] = {
 	&p2pmem_allocate_attr,
 	NULL,
@@ -193,6 +212,7 @@ static struct attribute *p2pmem_provider_attrs[] = {
 	&dev_attr_allocations.attr,
 	&dev_attr_peak.attr,
 	&dev_attr_alloc_failures.attr,
+	&dev_attr_pin_any_client.attr,
 	NULL,
 };
 

@@ -43,6 +43,8 @@ struct p2pmem_provider {
 	bool umaps_revoked;		/* p2pmem_chardev_revoke() ran: no new mappings */
 	pid_t last_mapper;
 	char last_mapper_comm[TASK_COMM_LEN];
+	/* root's opt-in: user mappings may be pinnable whatever the clients (src/pin.rs) */
+	bool pin_any_client;
 };
 
 /*

@@ -17,6 +17,7 @@ pub(crate) mod genpool;
 pub(crate) mod notifier;
 mod page_index;
 pub(crate) mod pci;
+mod pin;
 pub(crate) mod provider;
 pub(crate) mod registry;
 pub(crate) mod shim;

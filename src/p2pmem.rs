@@ -20,6 +20,7 @@ mod host_bridge;
 mod membar;
 mod nvme_cmb;
 mod page_index;
+mod pin;
 #[path = "../policy/src/lib.rs"]
 pub mod policy;
 mod provider;

@@ -121,12 +121,26 @@ pub fn check<F: PciFunction>(
         });
     }
     if facts.iommu_translates {
-        let d = v
-            .host_bridge
-            .unwrap_or_else(|| policy.decide_for(provider, client));
-        if !d.allowed() {
-            return Err(DmaApiRefusal::Iommu(d));
-        }
+        iommu_route(provider, client, policy, &v)?;
     }
     Ok(v)
+}
+
+/// The IOMMU rule of [`check`] on its own: a client whose DMA an IOMMU translates reaches the
+/// provider's memory (whose verdict is `v`) through the host bridge, so that route must be
+/// allowed.
+pub fn iommu_route<F: PciFunction>(
+    provider: &F,
+    client: &F,
+    policy: &HostBridgePolicy<'_>,
+    v: &Verdict,
+) -> Result<(), DmaApiRefusal> {
+    let d = v
+        .host_bridge
+        .unwrap_or_else(|| policy.decide_for(provider, client));
+    if d.allowed() {
+        Ok(())
+    } else {
+        Err(DmaApiRefusal::Iommu(d))
+    }
 }

@@ -17,6 +17,7 @@ pub mod dma_plan;
 pub mod host_bridge;
 pub mod nvme_cmb;
 pub mod pci_addr;
+pub mod pin;
 pub mod provider_range;
 pub mod selection;
 pub mod synthetic;

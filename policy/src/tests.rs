@@ -36,6 +36,13 @@ use crate::{
         BUILTIN_ALLOWLIST, //
     },
     pci_addr::PciAddr,
+    pin::{
+        client_refusal,
+        is_client,
+        user_dma_class,
+        FunctionState,
+        PinOptIns, //
+    },
     synthetic::{
         function,
         functions,
@@ -1124,4 +1131,137 @@ fn dma_api_check_reports_an_impossible_verdict_first() {
     assert!(e
         .to_string()
         .starts_with("P2P is not possible: no common upstream bridge and host bridge 8086:29c0"));
+}
+
+#[test]
+fn pin_clients_are_functions_with_block_net_or_rdma_devices() {
+    for c in ["block", "net", "infiniband"] {
+        assert!(user_dma_class(c), "{c}");
+    }
+    // virtme-ng's 9p and console, NVMe controllers and their char devices, and tty.
+    for c in [
+        "virtio-ports",
+        "tty",
+        "nvme",
+        "nvme-generic",
+        "pci_bus",
+        "infiniband_verbs",
+        "",
+    ] {
+        assert!(!user_dma_class(c), "{c}");
+    }
+    let all = FunctionState {
+        bus_master: true,
+        bound: true,
+        user_dma_below: true,
+    };
+    assert!(is_client(all));
+    for s in [
+        FunctionState {
+            bus_master: false,
+            ..all
+        },
+        FunctionState {
+            bound: false,
+            ..all
+        },
+        FunctionState {
+            user_dma_below: false,
+            ..all
+        },
+    ] {
+        assert!(!is_client(s), "{s:?}");
+    }
+}
+
+#[test]
+fn pinning_is_refused_for_a_client_under_another_root_port() {
+    let t = all_topology();
+    let (p, c) = (f(&t, "07:00.0"), f(&t, "08:00.0"));
+    let r = client_refusal(&p, &c, &policy(INTEL), false, PinOptIns::default());
+    let Some(e @ DmaApiRefusal::NotSupported(v)) = r else {
+        panic!("{r:?}");
+    };
+    assert_eq!(v.map_type, MapType::NotSupported);
+    assert_eq!(
+        e.to_string(),
+        "P2P is not possible: no common upstream bridge and host bridge 8086:29c0 is not \
+         allowed; if it routes P2P, allow it: echo 8086:29c0 > \
+         /sys/class/p2pmem/host_bridge_allow"
+    );
+    // The provider's own function, and the opt-in.
+    assert_eq!(
+        client_refusal(&p, &p, &policy(INTEL), false, PinOptIns::default()),
+        None
+    );
+    let opt = PinOptIns {
+        any_client: true,
+        ..PinOptIns::default()
+    };
+    assert!(!opt.checks_clients());
+    assert_eq!(client_refusal(&p, &c, &policy(INTEL), true, opt), None);
+    // Allowing the host bridge, or a Zen CPU, makes the route possible.
+    let runtime = [AllowEntry::any(Q35_HOST)];
+    let allowed = HostBridgePolicy {
+        runtime: &runtime,
+        ..policy(INTEL)
+    };
+    assert_eq!(
+        client_refusal(&p, &c, &allowed, false, PinOptIns::default()),
+        None
+    );
+    assert_eq!(
+        client_refusal(&p, &c, &policy(EPYC), false, PinOptIns::default()),
+        None
+    );
+}
+
+#[test]
+fn pinning_behind_one_switch_is_allowed_unless_an_iommu_needs_the_host_bridge() {
+    let t = all_topology();
+    let shm = f(&t, "05:00.0");
+    let none = PinOptIns::default();
+    for c in ["03:00.0", "04:00.0", "05:00.0", "06:00.0"] {
+        assert_eq!(
+            client_refusal(&shm, &f(&t, c), &policy(INTEL), false, none),
+            None,
+            "{c}"
+        );
+    }
+    let c = f(&t, "03:00.0");
+    assert_eq!(
+        client_refusal(&shm, &c, &policy(INTEL), true, none),
+        Some(DmaApiRefusal::Iommu(HostBridgeDecision::NotAllowed(
+            Q35_HOST
+        )))
+    );
+    let through = PinOptIns {
+        through_iommu: true,
+        ..none
+    };
+    assert_eq!(
+        client_refusal(&shm, &c, &policy(INTEL), true, through),
+        None
+    );
+    assert_eq!(client_refusal(&shm, &c, &policy(EPYC), true, none), None);
+    // The IOMMU rule is dma_api::check's.
+    let facts = DmaApiFacts {
+        iommu_translates: true,
+        ..dma_facts()
+    };
+    assert_eq!(
+        client_refusal(&shm, &c, &policy(INTEL), true, none),
+        dma_api_check(&shm, &c, &policy(INTEL), &facts).err()
+    );
+}
+
+#[test]
+fn in_the_all_topology_the_first_client_refusing_the_ivshmem_is_the_first_rootports_nvme() {
+    let t = all_topology();
+    let shm = f(&t, "05:00.0");
+    let first = functions(&t)
+        .filter(|c| c.id() == NVME)
+        .find(|c| client_refusal(&shm, c, &policy(INTEL), false, PinOptIns::default()).is_some())
+        .map(|c| c.addr());
+    assert_eq!(first, Some(a("07:00.0")));
 }

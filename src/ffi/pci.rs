@@ -14,7 +14,15 @@ use core::{
 use kernel::{
     bindings as kbindings,
     device,
+    ffi::{
+        c_int,
+        c_void, //
+    },
     pci,
+    str::{
+        CStr,
+        CStrExt as _, //
+    },
     sync::aref::ARef, //
 };
 
@@ -224,4 +232,131 @@ pub(crate) fn pci_parent_of(dev: &device::Device) -> Option<&pci::Device> {
     // SAFETY: `up` is `dev` or one of its parents, which live at least as long as `dev`.
     let up = unsafe { device::Device::from_raw(up) };
     <&pci::Device>::try_from(up).ok()
+}
+
+/// Every PCI function in turn, referenced while it is the current one (`for_each_pci_dev()`).
+/// Functions added or removed meanwhile may or may not be seen.
+pub(crate) fn functions() -> Functions {
+    Functions {
+        cur: core::ptr::null_mut(),
+    }
+}
+
+/// The iterator of [`functions`].
+///
+/// # Invariants
+///
+/// `cur` is NULL or a `pci_dev` on which the iterator holds a reference.
+pub(crate) struct Functions {
+    cur: *mut kbindings::pci_dev,
+}
+
+impl Iterator for Functions {
+    type Item = ARef<pci::Device>;
+
+    fn next(&mut self) -> Option<ARef<pci::Device>> {
+        // CAST: PCI_ANY_ID is ~0 as an unsigned int.
+        let any = !0u32;
+        // SAFETY: `self.cur` is NULL or referenced (type invariant); `pci_get_device` drops that
+        // reference and returns the next function referenced, or NULL.
+        // INVARIANT: `self.cur` is now NULL or referenced.
+        self.cur = unsafe { kbindings::pci_get_device(any, any, self.cur) };
+        // SAFETY: `self.cur` is NULL or referenced, so live until the next call or drop.
+        let dev = unsafe { super::exports::pci_device(self.cur) }?;
+        Some(ARef::from(dev))
+    }
+}
+
+impl Drop for Functions {
+    fn drop(&mut self) {
+        if !self.cur.is_null() {
+            // SAFETY: drops the reference the iterator holds (type invariant).
+            unsafe { kbindings::pci_dev_put(self.cur) };
+        }
+    }
+}
+
+/// Whether bus mastering is enabled for `dev` (`pci_set_master()`). A snapshot.
+pub(crate) fn is_bus_master(dev: &pci::Device) -> bool {
+    // SAFETY: `raw_pci(dev)` is a live `pci_dev`; `is_busmaster` is a flag the PCI core sets and
+    // clears, read here without its lock as C code does (a snapshot).
+    unsafe { (*raw_pci(dev)).is_busmaster() != 0 }
+}
+
+/// Whether a driver is bound to `dev`. A snapshot, read without the device lock.
+pub(crate) fn is_bound(dev: &pci::Device) -> bool {
+    // SAFETY: `raw(dev)` is a live device; `device_is_bound` only reads its driver link.
+    unsafe { kbindings::device_is_bound(raw(dev)) }
+}
+
+/// The first device below `dev` whose class `accept` takes, found depth first without looking
+/// below PCI functions under `dev` (a bridge's secondary bus): its class and device names,
+/// copied into `buf` as `CLASS NAME` (truncated to fit). `None` when there is none.
+pub(crate) fn class_device_below<'b>(
+    dev: &pci::Device,
+    accept: fn(&str) -> bool,
+    buf: &'b mut [u8; 48],
+) -> Option<&'b str> {
+    let mut below = Below {
+        accept,
+        buf,
+        len: 0,
+    };
+    // SAFETY: `raw(dev)` is a live device and `below` outlives the walk, which passes it to
+    // `visit` only.
+    let found = unsafe {
+        kbindings::device_for_each_child(
+            raw(dev),
+            core::ptr::from_mut(&mut below).cast(),
+            Some(visit),
+        )
+    };
+    let len = below.len;
+    (found != 0).then(|| core::str::from_utf8(&below.buf[..len]).unwrap_or("?"))
+}
+
+/// The state of a [`class_device_below`] walk.
+struct Below<'b> {
+    accept: fn(&str) -> bool,
+    buf: &'b mut [u8; 48],
+    len: usize,
+}
+
+impl Below<'_> {
+    fn push(&mut self, s: &[u8]) {
+        let room = self.buf.len() - self.len;
+        let n = s.len().min(room);
+        self.buf[self.len..self.len + n].copy_from_slice(&s[..n]);
+        self.len += n;
+    }
+}
+
+/// `device_for_each_child()` callback of [`class_device_below`]: 1 stops the walk at a match.
+///
+/// # Safety
+///
+/// `child` is a device the driver core holds for the call; `ctx` is the walk's [`Below`].
+unsafe extern "C" fn visit(child: *mut kbindings::device, ctx: *mut c_void) -> c_int {
+    // SAFETY: `ctx` is the `Below` of the walk, not otherwise used while it runs (contract).
+    let below = unsafe { &mut *ctx.cast::<Below<'_>>() };
+    // SAFETY: `child` is live for the call (contract).
+    let dev = unsafe { device::Device::from_raw(child) };
+    if <&pci::Device>::try_from(dev).is_ok() {
+        return 0;
+    }
+    // SAFETY: `child` is live; its class, when set, is a registered class, which outlives its
+    // devices, and its name a static string.
+    let class = unsafe { (*child).class };
+    if !class.is_null() {
+        // SAFETY: see above: a class's name is a NUL-terminated string that lives as long as it.
+        let name = unsafe { CStr::from_char_ptr((*class).name) };
+        if name.to_str().is_ok_and(below.accept) {
+            below.push(name.to_bytes());
+            below.push(b" ");
+            below.push(dev.name().to_bytes());
+            return 1;
+        }
+    }
+    // SAFETY: `child` is live for the call and `ctx` is the walk's state, as for this call.
+    unsafe { kbindings::device_for_each_child(child, ctx, Some(visit)) }
 }
