@@ -94,7 +94,13 @@ mod tests {
     fn unplaced_bars_are_refused_even_forced() {
         let cases = [
             (BarFacts { start: 0, ..GOOD }, BarRefusal::Unset),
-            (BarFacts { unset: true, ..GOOD }, BarRefusal::Unset),
+            (
+                BarFacts {
+                    unset: true,
+                    ..GOOD
+                },
+                BarRefusal::Unset,
+            ),
             (
                 BarFacts {
                     disabled: true,

@@ -6,10 +6,7 @@
 //! them. A [`PciFn`] borrows a device for `'a`; the bridges above it live at least as long (a
 //! device holds a reference to its parent), so they are handed out with the same lifetime.
 
-use core::{
-    cell::OnceCell,
-    ffi::c_void, //
-};
+use core::cell::OnceCell;
 
 use kernel::{
     bindings as kbindings,
