@@ -13,7 +13,9 @@
  *   block device DMA straight into the BAR. Only where the generic DMA path is equivalent to a
  *   correct P2P mapping: bus offset 0, no translating IOMMU for the provider and no forced
  *   swiotlb bouncing (dma-direct then gives the CPU address, which is the bus address), or
- *   root opted in with pin_through_iommu=1 or pin_when_bouncing=1 (never with a bus offset).
+ *   root opted in with pin_through_iommu=1 or pin_when_bouncing=1 (never with a bus offset);
+ *   and only when every block, net or RDMA PCI function can reach the provider
+ *   (p2pmem_pin_check(), src/pin.rs), unless root set the provider's pin_any_client.
  * - CPU-only (VM_PFNMAP | VM_IO, vmf_insert_pfn): GUP refuses it, so the pages never reach a
  *   generic DMA path; O_DIRECT gets EFAULT.
  * Memory is zeroed before it is mapped (clear_user_memory). A mapping owns its allocation
