@@ -1,5 +1,5 @@
 # SPDX-License-Identifier: GPL-2.0
-# vm: --topology rootports
+# vm: --topology rootports --test-modules
 # Topology of pinnable user mappings. The CMB of the NVMe on one root port is wrapped; the NVMe
 # on the other root port cannot reach it (NOT_SUPPORTED: q35's host bridge 8086:29c0 is not
 # allowed). So /dev/p2pmemN mappings are CPU-only: an O_DIRECT read from that NVMe into one gets
