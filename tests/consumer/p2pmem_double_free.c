@@ -12,11 +12,14 @@
  *   the index; the last put_page() then finds it free there. The free that put_page() makes
  *   must keep the pagemap reference: the bogus free already dropped one, and teardown (the
  *   test unbinds the provider afterwards) would find the count below zero.
+ * - indexed: a three-page allocation (not cached: not a power of two) freed twice. The index
+ *   refuses the second free; the allocation count and the pagemap reference must stay.
  *
  *   insmod p2pmem_double_free.ko provider=0000:05:00.0
  *
- * Logs "p2pmem_double_free: cached: distinct" (or "SAME ADDRESS") and
- * "p2pmem_double_free: referenced: done"; the load fails (-EIO) on the same address.
+ * Logs "p2pmem_double_free: cached: distinct" (or "SAME ADDRESS"),
+ * "p2pmem_double_free: referenced: done" and "p2pmem_double_free: indexed: done"; the load
+ * fails (-EIO) on the same address.
  */
 
 #include <linux/device.h>
@@ -88,6 +91,18 @@ out:
 	return ret;
 }
 
+static int double_free_indexed(struct p2pmem_provider *p)
+{
+	void *a = p2pmem_alloc(p, 3 * PAGE_SIZE);
+
+	if (!a)
+		return -ENOMEM;
+	p2pmem_free(p, a, 3 * PAGE_SIZE);
+	p2pmem_free(p, a, 3 * PAGE_SIZE);
+	pr_info("p2pmem_double_free: indexed: done\n");
+	return 0;
+}
+
 static int __init p2pmem_double_free_init(void)
 {
 	struct p2pmem_provider *p;
@@ -105,6 +120,7 @@ static int __init p2pmem_double_free_init(void)
 		return -ENODEV;
 	ret = double_free_cached(p);
 	ret = double_free_referenced(p) ?: ret;
+	ret = double_free_indexed(p) ?: ret;
 	p2pmem_provider_put(p);
 	return ret;
 }

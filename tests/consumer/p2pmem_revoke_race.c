@@ -47,11 +47,11 @@ struct block {
 	size_t size;
 };
 
-/* One cycle's state, shared by the threads and the callback; lock protects all but prov. */
+/* One cycle's state, shared by the threads and the callback. */
 static struct {
 	struct p2pmem_provider *prov;
 	struct p2pmem_revoke revoke;
-	spinlock_t lock;
+	spinlock_t lock;		/* protects all below */
 	bool told;
 	unsigned long told_at;
 	struct block held[HELD];
@@ -129,11 +129,11 @@ static struct p2pmem_provider *race_wait_provider(struct pci_dev *pdev)
 	struct p2pmem_provider *p;
 	int i;
 
-	for (i = 0; i < 500; i++) {
+	for (i = 0; i < 250; i++) {
 		p = p2pmem_provider_get(pdev);
 		if (p)
 			return p;
-		msleep(10);
+		msleep(20);
 	}
 	return NULL;
 }
@@ -166,7 +166,7 @@ static int race_cycle(struct pci_dev *pdev, struct task_struct **threads)
 		wake_up_process(t);
 		threads[n++] = t;
 	}
-	msleep(1 + get_random_u32_below(10));
+	fsleep(1000 + get_random_u32_below(10000));
 	/* The revocation: the callback runs, teardown waits for the memory, the provider goes. */
 	device_release_driver(&pdev->dev);
 	for (i = 0; i < n; i++)
