@@ -71,21 +71,32 @@ static long p2pmem_pcp_take(struct p2pmem_provider *p, int order)
 	return first;
 }
 
-static bool p2pmem_pcp_put(struct p2pmem_provider *p, int order, unsigned long first)
+/*
+ * Caches a freed block if there is room: 1 if cached, 0 if not, -EEXIST if it overlaps a block
+ * this CPU's cache already holds (a double free: caching it would hand it out twice, and the
+ * index, which counts cached blocks as allocated, would take it too). Blocks in other CPUs'
+ * caches are not looked at.
+ */
+static int p2pmem_pcp_put(struct p2pmem_provider *p, int order, unsigned long first)
 {
+	unsigned long flags, last = first + (1UL << order);
 	struct p2pmem_pcp *pcp;
-	unsigned long flags;
-	bool done = false;
+	int o, i, ret = 0;
 
 	pcp = raw_cpu_ptr(p->pcp);
 	spin_lock_irqsave(&pcp->lock, flags);
-	if (pcp->count[order] < P2PMEM_PCP_DEPTH && pcp->pages + (1UL << order) <= p->pcp_max) {
+	for (o = 0; o < P2PMEM_PCP_ORDERS; o++)
+		for (i = 0; i < pcp->count[o]; i++)
+			if (pcp->first[o][i] < last && first < pcp->first[o][i] + (1UL << o))
+				ret = -EEXIST;
+	if (!ret && pcp->count[order] < P2PMEM_PCP_DEPTH &&
+	    pcp->pages + (1UL << order) <= p->pcp_max) {
 		pcp->first[order][pcp->count[order]++] = first;
 		pcp->pages += 1UL << order;
-		done = true;
+		ret = 1;
 	}
 	spin_unlock_irqrestore(&pcp->lock, flags);
-	return done;
+	return ret;
 }
 
 /* Gives every cached block back to the index; returns the pages drained. */
@@ -141,8 +152,17 @@ static void p2pmem_folio_free(struct folio *folio)
 
 	/* A page is live, so the pagemap is, and so is the index (destroyed after memunmap). */
 	set_page_count(page, 1);
-	WARN_ON_ONCE(p2pmem_index_free(rcu_dereference_protected(p->index, 1),
-				       p2pmem_page_nr(p, page_to_virt(page)), 1));
+	/*
+	 * The index refuses a page it holds as free: the page went back twice, a user freed it
+	 * while someone still referenced it. The free that put it back dropped a pagemap reference
+	 * already, so this one is kept: at worst a reference leaks (teardown waits for it, after
+	 * this warning), where dropping it could take the count below zero (teardown would go on
+	 * while pages are in use).
+	 */
+	if (WARN_ONCE(p2pmem_index_free(rcu_dereference_protected(p->index, 1),
+					p2pmem_page_nr(p, page_to_virt(page)), 1),
+		      "p2pmem: a page went back to the pool twice"))
+		return;
 	percpu_ref_put(&p->pgmap.ref);
 }
 
@@ -375,6 +395,14 @@ static void p2pmem_provider_revoke(struct p2pmem_provider *p)
 
 	mutex_lock(&p->revoke_lock);
 	WRITE_ONCE(p->revoked, true);
+	/*
+	 * An allocation checks revoked and takes its memory in one RCU read-side critical section
+	 * (p2pmem_provider_alloc()). Wait for every such section, so that when the first callback
+	 * starts, every allocation that will ever succeed has its memory, and so has been counted,
+	 * and every RCU reader of the provider's users that began before has finished
+	 * (Documentation/p2pmem/driver-api.rst, "Revocation callbacks").
+	 */
+	synchronize_rcu();
 	list_for_each_entry_safe(r, tmp, &p->revokers, node) {
 		list_del_init(&r->node);
 		r->revoke(r);
@@ -439,22 +467,29 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
 		else
 			percpu_ref_put(&p->pgmap.ref);
 	}
-	rcu_read_unlock();
 
+	/* Counted in the read section: revocation waits for it (p2pmem_provider_revoke()). */
 	if (!ret) {
 		atomic_long_inc(&p->alloc_failures);
-		return NULL;
+	} else {
+		n = atomic_long_inc_return(&p->allocations);
+		peak = atomic_long_read(&p->peak);
+		while (n > peak && !atomic_long_try_cmpxchg(&p->peak, &peak, n))
+			;
 	}
-	n = atomic_long_inc_return(&p->allocations);
-	peak = atomic_long_read(&p->peak);
-	while (n > peak && !atomic_long_try_cmpxchg(&p->peak, &peak, n))
-		;
+	rcu_read_unlock();
 	return ret;
 }
 
 /*
  * Returns each page nobody else references to the index, a run at a time; hands the others to
  * their last put_page() (see p2pmem_folio_free()).
+ *
+ * A double free is refused, with a warning, where it can be seen: a block still in this CPU's
+ * cache, or pages the index holds as free. Nothing else changes then: the allocation count
+ * and the pagemap reference were dropped by the first free. (If only part of the range was
+ * refused, the reference is kept: a leak that teardown waits for, rather than an underflow.)
+ * A block in another CPU's cache is not seen: freed again, it is handed out twice.
  */
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 {
@@ -464,7 +499,8 @@ void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 	void *index = rcu_dereference_protected(p->index, 1);
 	/* ZONE_DEVICE needs SPARSEMEM_VMEMMAP: the struct pages of a range are contiguous. */
 	struct page *page = virt_to_page(addr);
-	int order;
+	bool refused = false;
+	int order, cached;
 
 	for (i = 0; i < pages; i++, page++) {
 		if (likely(page_ref_count(page) == 1)) {
@@ -480,15 +516,22 @@ void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 			run++;
 			continue;
 		}
-		if (run)
-			WARN_ON_ONCE(p2pmem_index_free(index, first + i - run, run));
+		if (run && p2pmem_index_free(index, first + i - run, run))
+			refused = true;
 		run = 0;
 	}
 	order = run == pages ? p2pmem_pcp_order(pages) : -1;
-	if (order >= 0 && p2pmem_pcp_put(p, order, first))
-		run = 0;
-	if (run)
-		WARN_ON_ONCE(p2pmem_index_free(index, first + pages - run, run));
+	if (order >= 0) {
+		cached = p2pmem_pcp_put(p, order, first);
+		if (WARN_ONCE(cached < 0, "p2pmem: double free of a cached block (%lu)", first))
+			return;
+		if (cached)
+			run = 0;
+	}
+	if (run && p2pmem_index_free(index, first + pages - run, run))
+		refused = true;
+	if (WARN_ONCE(refused, "p2pmem: double free of pages %lu-%lu", first, first + pages - 1))
+		return;
 	atomic_long_dec(&p->allocations);
 	percpu_ref_put(&p->pgmap.ref);
 }

@@ -34,7 +34,7 @@ struct p2pmem_provider {
 	atomic_long_t alloc_failures;
 	struct mutex revoke_lock;	/* protects revokers and revoked */
 	struct list_head revokers;	/* struct p2pmem_revoke.node */
-	bool revoked;			/* teardown has called them; no allocation since */
+	bool revoked;			/* set before the callbacks; no allocation after */
 	/* rust/chardev.c: /dev/p2pmemN and the user mappings of the memory */
 	struct miscdevice misc;
 	struct mutex umap_lock;		/* protects umaps, umaps_revoked, cfiles, last_mapper* */
