@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Allocation racing revocation, for the VM tests (tests/vm/alloc-revoke-race.sh). A consumer that
- * allocates without a lock of its own, in atomic context: one thread per online CPU allocates
+ * Allocation racing revocation, for the VM tests (tests/vm/alloc-revoke-race.sh). A consumer
+ * that allocates without a lock of its own, in atomic context: one thread per online CPU allocates
  * in a loop and records each allocation in the same RCU read-side critical section; the revoke
  * callback marks the consumer told and frees every recorded allocation. p2pmem calls revoke
  * callbacks only after a grace period that began once the provider was marked revoked
