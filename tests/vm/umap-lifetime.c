@@ -90,6 +90,21 @@ static char *hole(size_t len)
 	return p;
 }
 
+/* Moves the mapping at @from to @to with a same-size mremap(MREMAP_MAYMOVE | MREMAP_FIXED). */
+static void move_to(const char *what, char *from, char *to)
+{
+	char *r = mremap(from, MIB, MIB, MREMAP_MAYMOVE | MREMAP_FIXED, to);
+
+	if (r != to)
+		fail("%s: %s", what, r == MAP_FAILED ? strerror(errno) : "moved elsewhere");
+}
+
+static void unmap(char *p)
+{
+	if (munmap(p, MIB))
+		fail("munmap: %s", strerror(errno));
+}
+
 static void fill(char *p, size_t len, unsigned char tag)
 {
 	for (size_t i = 0; i < len; i += 64)
@@ -143,7 +158,7 @@ static void expect_refused(const char *what, long ret, int err)
 int main(int argc, char **argv)
 {
 	cpu_set_t cpu0;
-	char *a, *b, *t, *r;
+	char *a, *b, *t;
 	int status;
 	pid_t pid;
 
@@ -164,9 +179,7 @@ int main(int argc, char **argv)
 	a = map_dev(MIB);
 	fill(a, MIB, 0x11);
 	t = hole(MIB);
-	r = mremap(a, MIB, MIB, MREMAP_MAYMOVE | MREMAP_FIXED, t);
-	if (r != t)
-		fail("same-size move: %s", r == MAP_FAILED ? strerror(errno) : "moved elsewhere");
+	move_to("same-size move", a, t);
 	expect_held("after the move", 1, 1);
 	expect_data("the moved mapping", t, MIB, 0x11);
 	b = map_dev(MIB);
@@ -176,16 +189,11 @@ int main(int argc, char **argv)
 	expect_data("the second mapping", b, MIB, 0x22);
 	/* Moved twice, then onto the second mapping, which it replaces. */
 	a = hole(MIB);
-	r = mremap(t, MIB, MIB, MREMAP_MAYMOVE | MREMAP_FIXED, a);
-	if (r != a)
-		fail("second move: %s", r == MAP_FAILED ? strerror(errno) : "moved elsewhere");
-	r = mremap(a, MIB, MIB, MREMAP_MAYMOVE | MREMAP_FIXED, b);
-	if (r != b)
-		fail("move onto a mapping: %s", r == MAP_FAILED ? strerror(errno) : "elsewhere");
+	move_to("second move", t, a);
+	move_to("move onto a mapping", a, b);
 	expect_held("moved onto the second mapping", 1, 1);
 	expect_data("the mapping moved onto the second", b, MIB, 0x11);
-	if (munmap(b, MIB))
-		fail("munmap: %s", strerror(errno));
+	unmap(b);
 	expect_held("after unmapping the moved mapping", 0, 0);
 
 	/* 2. Refused: each leaves the mapping as it was. */
@@ -217,24 +225,21 @@ int main(int argc, char **argv)
 		fail("the child of fork() could use the mapping (status %#x)", status);
 	expect_held("after fork", 1, 1);
 	expect_data("the mapping after fork", a, MIB, 0x33);
-	if (munmap(a, MIB))
-		fail("munmap: %s", strerror(errno));
+	unmap(a);
 	expect_held("at the end", 0, 0);
 	/* 3. What one mapping wrote, the next one does not see. */
 	a = map_dev(MIB);
 	expect_kind(a, argv[3]);
 	expect_held("one mapping", 1, 1);
 	memset(a, 0xa5, MIB);
-	if (munmap(a, MIB))
-		fail("munmap: %s", strerror(errno));
+	unmap(a);
 	expect_held("after munmap", 0, 0);
 	a = map_dev(MIB);
 	for (size_t i = 0; i < MIB; i++)
 		if (a[i])
 			fail("mapped again: byte %zu is %#x, not zero (the last mapping's data)",
 			     i, (unsigned char)a[i]);
-	if (munmap(a, MIB))
-		fail("munmap: %s", strerror(errno));
+	unmap(a);
 
 	printf("ok: %s mappings: reuse zeroed, moves kept their memory, refusals left it whole\n",
 	       argv[3]);
