@@ -200,17 +200,14 @@ struct device *p2pmem_pci_parent_of(struct device *dev)
 	return dev;
 }
 
-/* Copies the name of the driver bound to a PCI function; false if none is bound. */
-bool p2pmem_pci_driver_name(struct device *dev, char *buf, size_t len)
+void p2pmem_device_lock(struct device *dev)
 {
-	bool bound;
-
 	device_lock(dev);
-	bound = dev->driver;
-	if (bound)
-		strscpy(buf, dev->driver->name, len);
+}
+
+void p2pmem_device_unlock(struct device *dev)
+{
 	device_unlock(dev);
-	return bound;
 }
 
 /* The kernel's rule for user space access to BARs (drivers/pci/pci-sysfs.c, proc.c). */

@@ -52,6 +52,11 @@ pub(crate) fn wrap(s: &str) -> Result {
         );
         EINVAL
     })?;
+    // Check and insertion are one step against the function's changes: under the rescan/remove
+    // lock it cannot be removed (its removal event would find no wrap to tear down), under its
+    // device lock no driver binds or unbinds (likewise), and the wraps lock is taken inside both,
+    // as the bus notifier takes it (src/ffi/notifier.rs).
+    let _rescan = pci::RescanRemoveGuard::lock();
     let pdev = pci::get(req.addr).ok_or_else(|| {
         pr_err!("wrap: no PCI function {}\n", req.addr);
         ENODEV
@@ -68,8 +73,8 @@ pub(crate) fn wrap(s: &str) -> Result {
             );
         }
     })?;
-    let mut name = [0u8; 32];
-    match pci::driver_name(&pdev, &mut name) {
+    let locked = pci::DeviceLockGuard::lock(&pdev);
+    match locked.driver_name() {
         None => {}
         Some(d) if d == MEMBAR_DRIVER => {}
         Some(d) if req.force => dev_warn!(
@@ -100,6 +105,8 @@ pub(crate) fn wrap(s: &str) -> Result {
         },
         GFP_KERNEL,
     )?;
+    drop(wraps);
+    drop(locked);
     Ok(())
 }
 

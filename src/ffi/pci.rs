@@ -205,17 +205,77 @@ pub(crate) fn boot_cpu() -> Cpu {
     }
 }
 
-/// The name of the driver bound to `pdev`, copied into `buf`; `None` when no driver is bound.
-/// (A snapshot: the binding can change right after.)
-pub(crate) fn driver_name<'b>(pdev: &pci::Device, buf: &'b mut [u8; 32]) -> Option<&'b str> {
-    // SAFETY: `raw(pdev)` is a live device; `buf` is writable for its length.
-    let bound =
-        unsafe { bindings::p2pmem_pci_driver_name(raw(pdev), buf.as_mut_ptr().cast(), buf.len()) };
-    if !bound {
-        return None;
+/// The PCI rescan/remove lock (`pci_lock_rescan_remove()`), held: no PCI function is added or
+/// removed while it lives, so one looked up under it is not being removed.
+///
+/// # Invariants
+///
+/// The lock is held by this thread from [`RescanRemoveGuard::lock`] until the guard is dropped.
+pub(crate) struct RescanRemoveGuard(core::marker::PhantomData<*mut ()>);
+
+impl RescanRemoveGuard {
+    /// Takes the lock (it may sleep).
+    pub(crate) fn lock() -> Self {
+        // SAFETY: no preconditions; the lock is released in `drop`.
+        unsafe { kbindings::pci_lock_rescan_remove() };
+        // INVARIANT: the lock was taken above.
+        Self(core::marker::PhantomData)
     }
-    let len = buf.iter().position(|&b| b == 0).unwrap_or(buf.len());
-    Some(core::str::from_utf8(&buf[..len]).unwrap_or("?"))
+}
+
+impl Drop for RescanRemoveGuard {
+    fn drop(&mut self) {
+        // SAFETY: the lock is held (type invariant).
+        unsafe { kbindings::pci_unlock_rescan_remove() };
+    }
+}
+
+/// A PCI function's device lock (`device_lock()`), held: no driver binds to or unbinds from it
+/// while it lives (the driver core binds, unbinds and sends the bus notifier's bind and unbind
+/// events under this lock).
+///
+/// # Invariants
+///
+/// `pdev`'s device lock is held by this thread from [`DeviceLockGuard::lock`] until the guard is
+/// dropped.
+pub(crate) struct DeviceLockGuard<'a> {
+    pdev: &'a pci::Device,
+    _not_send: core::marker::PhantomData<*mut ()>,
+}
+
+impl<'a> DeviceLockGuard<'a> {
+    /// Takes `pdev`'s device lock (it may sleep).
+    pub(crate) fn lock(pdev: &'a pci::Device) -> Self {
+        // SAFETY: `raw(pdev)` is a live device; the lock is released in `drop`.
+        unsafe { bindings::p2pmem_device_lock(raw(pdev)) };
+        // INVARIANT: the lock was taken above.
+        Self {
+            pdev,
+            _not_send: core::marker::PhantomData,
+        }
+    }
+
+    /// The name of the driver bound to the function, if one is.
+    pub(crate) fn driver_name(&self) -> Option<&str> {
+        let dev = raw(self.pdev);
+        // SAFETY: `dev` is a live device; its `driver` does not change while its device lock is
+        // held (type invariant), and a bound driver outlives its binding.
+        let drv = unsafe { (*dev).driver };
+        if drv.is_null() {
+            return None;
+        }
+        // SAFETY: `drv` is the bound driver (above); its name is a NUL-terminated string that
+        // lives as long as the driver, which stays bound while the guard lives.
+        let name = unsafe { CStr::from_char_ptr((*drv).name) };
+        Some(name.to_str().unwrap_or("?"))
+    }
+}
+
+impl Drop for DeviceLockGuard<'_> {
+    fn drop(&mut self) {
+        // SAFETY: the lock is held (type invariant).
+        unsafe { bindings::p2pmem_device_unlock(raw(self.pdev)) };
+    }
 }
 
 /// The nearest PCI function at or above `dev` (as `find_parent_pci_dev()` in p2pdma.c): `dev`
