@@ -55,6 +55,26 @@ static int p2pmem_pcp_order(unsigned long pages)
 	return is_power_of_2(pages) && ilog2(pages) < P2PMEM_PCP_ORDERS ? ilog2(pages) : -1;
 }
 
+/*
+ * The first page of a block in a cache has zone_device_data set to its provider (the field is
+ * the pagemap owner's), so a second free of the block is seen whichever CPU's cache holds it.
+ * Only first pages are marked: allocating from a cache writes one struct page.
+ */
+static struct page *p2pmem_nr_page(struct p2pmem_provider *p, unsigned long nr)
+{
+	return virt_to_page(p->vaddr + (nr << PAGE_SHIFT));
+}
+
+static bool p2pmem_pcp_mark(struct p2pmem_provider *p, unsigned long first)
+{
+	return !cmpxchg(&p2pmem_nr_page(p, first)->zone_device_data, NULL, p);
+}
+
+static void p2pmem_pcp_unmark(struct p2pmem_provider *p, unsigned long first)
+{
+	WRITE_ONCE(p2pmem_nr_page(p, first)->zone_device_data, NULL);
+}
+
 static long p2pmem_pcp_take(struct p2pmem_provider *p, int order)
 {
 	struct p2pmem_pcp *pcp;
@@ -66,6 +86,7 @@ static long p2pmem_pcp_take(struct p2pmem_provider *p, int order)
 	if (pcp->count[order]) {
 		first = pcp->first[order][--pcp->count[order]];
 		pcp->pages -= 1UL << order;
+		p2pmem_pcp_unmark(p, first);
 	}
 	spin_unlock_irqrestore(&pcp->lock, flags);
 	return first;
@@ -73,9 +94,9 @@ static long p2pmem_pcp_take(struct p2pmem_provider *p, int order)
 
 /*
  * Caches a freed block if there is room: 1 if cached, 0 if not, -EEXIST if it overlaps a block
- * this CPU's cache already holds (a double free: caching it would hand it out twice, and the
- * index, which counts cached blocks as allocated, would take it too). Blocks in other CPUs'
- * caches are not looked at.
+ * this CPU's cache already holds, or its first page is the first of a block in any cache (a
+ * double free: caching it would hand it out twice, and the index, which counts cached blocks
+ * as allocated, would take it too).
  */
 static int p2pmem_pcp_put(struct p2pmem_provider *p, int order, unsigned long first)
 {
@@ -91,6 +112,10 @@ static int p2pmem_pcp_put(struct p2pmem_provider *p, int order, unsigned long fi
 				ret = -EEXIST;
 	if (!ret && pcp->count[order] < P2PMEM_PCP_DEPTH &&
 	    pcp->pages + (1UL << order) <= p->pcp_max) {
+		if (!p2pmem_pcp_mark(p, first)) {
+			spin_unlock_irqrestore(&pcp->lock, flags);
+			return -EEXIST;
+		}
 		pcp->first[order][pcp->count[order]++] = first;
 		pcp->pages += 1UL << order;
 		ret = 1;
@@ -113,6 +138,7 @@ static unsigned long p2pmem_pcp_drain(struct p2pmem_provider *p, void *index)
 			while (pcp->count[order]) {
 				unsigned long first = pcp->first[order][--pcp->count[order]];
 
+				p2pmem_pcp_unmark(p, first);
 				WARN_ON_ONCE(p2pmem_index_free(index, first, 1UL << order));
 				drained += 1UL << order;
 			}
@@ -485,11 +511,13 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
  * Returns each page nobody else references to the index, a run at a time; hands the others to
  * their last put_page() (see p2pmem_folio_free()).
  *
- * A double free is refused, with a warning, where it can be seen: a block still in this CPU's
- * cache, or pages the index holds as free. Nothing else changes then: the allocation count
- * and the pagemap reference were dropped by the first free. (If only part of the range was
- * refused, the reference is kept: a leak that teardown waits for, rather than an underflow.)
- * A block in another CPU's cache is not seen: freed again, it is handed out twice.
+ * A double free is refused, with a warning, where it can be seen: a range holding the first
+ * page of a block in any CPU's cache, a block overlapping one in this CPU's cache, or pages the
+ * index holds as free. Nothing else changes then: the allocation count and the pagemap
+ * reference were dropped by the first free. (If only part of the range was refused, the
+ * reference is kept: a leak that teardown waits for, rather than an underflow.) Not seen: a
+ * range that overlaps a block another CPU has cached but not its first page; such a block is
+ * handed out twice.
  */
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 {
@@ -502,6 +530,11 @@ void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size)
 	bool refused = false;
 	int order, cached;
 
+	/* Before anything changes: a range holding a cached block's first page was freed. */
+	for (i = 0; i < pages; i++)
+		if (WARN_ONCE(READ_ONCE(page[i].zone_device_data),
+			      "p2pmem: double free of a cached block (%lu)", first + i))
+			return;
 	for (i = 0; i < pages; i++, page++) {
 		if (likely(page_ref_count(page) == 1)) {
 			run++;

@@ -1,7 +1,8 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm: --topology switch
 # Double frees (tests/consumer/p2pmem_double_free.c): a page freed twice while it sits in the
-# per-CPU cache is not handed out twice (the next two allocations differ), and a page that
+# per-CPU cache is not handed out twice (the next two allocations differ), nor one freed again
+# on another CPU (the next allocation on each CPU differs), and a page that
 # goes back to the pool twice (a bogus free, then the last put_page() of another reference)
 # does not drop the pagemap reference twice, and neither does an allocation freed twice that
 # the index refuses, so the provider's teardown neither hangs nor finds an underflow. p2pmem
@@ -29,6 +30,7 @@ echo "$shm" >/sys/bus/pci/drivers/p2pmem_membar/bind || fail "rebind failed"
 grep -q "p2pmem_double_free: cached: distinct" <<<"$log" || fail "no 'cached: distinct' line"
 grep -q "p2pmem_double_free: referenced: done" <<<"$log" || fail "no 'referenced: done' line"
 grep -q "p2pmem_double_free: indexed: done" <<<"$log" || fail "no 'indexed: done' line"
+grep -q "p2pmem_double_free: cross-CPU: distinct" <<<"$log" || fail "no 'cross-CPU: distinct' line"
 expect_eq "available after rebind" $((64 << 20)) "$(provider_stat "$shm" available)"
 
 dir=$(mktemp -d)
