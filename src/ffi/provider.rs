@@ -403,6 +403,12 @@ pub(crate) struct Sgl<'a> {
 }
 
 impl Sgl<'_> {
+    /// Its number of entries.
+    #[cfg(P2PMEM_KUNIT)]
+    pub(crate) fn nents(&self) -> u32 {
+        self.nents
+    }
+
     /// Hands the scatterlist and its number of entries to a C caller, who frees it.
     pub(crate) fn into_raw(self) -> (*mut kbindings::scatterlist, u32) {
         let r = (self.sgl.as_ptr(), self.nents);
