@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Claims on a real provider (the CMB BAR of the `switch` VM topology's NVMe, no driver bound)
-//! for the edu device below the same switch: the DMA API check of every client, allocation
-//! through the claim, and revocation.
+//! for the edu device below the same switch: the DMA API check of every client (bus offset and
+//! DMA limit), allocation through the claim, and revocation.
 
 use kernel::prelude::*;
 
@@ -17,7 +17,10 @@ mod tests {
         },
         ffi::{
             class::SliceWriter,
-            provider::ProviderMem,
+            provider::{
+                bar_info,
+                ProviderMem, //
+            },
             testing::{
                 dma_mask,
                 set_dma_mask, //
@@ -41,16 +44,22 @@ mod tests {
         let c: &device::Device = client.as_ref();
         // No provider on the function yet.
         assert_eq!(claim(Some(&pdev), &[Some(c)], b"kunit").err(), Some(ENODEV));
-        let mem = ProviderMem::new(&pdev, 2, 0, CMB_SIZE, None)?;
+        // With a bus offset the DMA API would give the client the wrong address.
+        let offset = ProviderMem::new(&pdev, 2, 0, CMB_SIZE, Some(1 << 44))?;
+        let moved = claim(Some(&pdev), &[Some(c)], b"kunit").err();
+        drop(offset);
+        assert_eq!(moved, Some(EXDEV));
 
-        // The BAR lies above 4 GiB: with the PCI default 32-bit mask the DMA API would bounce.
+        let mem = ProviderMem::new(&pdev, 2, 0, CMB_SIZE, None)?;
+        // A DMA mask below the memory would make the DMA API bounce it.
+        let start = bar_info(&pdev, 2)?.bus_start;
+        let below = (1u64 << (63 - start.leading_zeros())) - 1;
         let saved = dma_mask(c);
-        set_dma_mask(c, u64::from(u32::MAX))?;
-        let bounced = claim(Some(&pdev), &[Some(c)], b"kunit").err();
+        let bounced = set_dma_mask(c, below).map(|()| claim(Some(&pdev), &[Some(c)], b"kunit"));
         set_dma_mask(c, u64::MAX)?;
         let held = claim(Some(&pdev), &[Some(c)], b"kunit");
         set_dma_mask(c, saved)?;
-        assert_eq!(bounced, Some(EXDEV));
+        assert!(matches!(bounced, Ok(Err(e)) if e == EXDEV));
         let held = held?;
         assert!(core::ptr::eq(held.provider().pci(), &*pdev));
 
