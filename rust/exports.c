@@ -19,3 +19,21 @@ EXPORT_SYMBOL_GPL(p2pmem_find_many);
 
 extern typeof(p2pmem_dma_api_check) p2pmem_dma_api_check;
 EXPORT_SYMBOL_GPL(p2pmem_dma_api_check);
+
+extern typeof(p2pmem_enable_store) p2pmem_enable_store;
+EXPORT_SYMBOL_GPL(p2pmem_enable_store);
+
+extern typeof(p2pmem_enable_show) p2pmem_enable_show;
+EXPORT_SYMBOL_GPL(p2pmem_enable_show);
+
+extern typeof(p2pmem_claim) p2pmem_claim;
+EXPORT_SYMBOL_GPL(p2pmem_claim);
+
+extern typeof(p2pmem_unclaim) p2pmem_unclaim;
+EXPORT_SYMBOL_GPL(p2pmem_unclaim);
+
+extern typeof(p2pmem_claim_provider) p2pmem_claim_provider;
+EXPORT_SYMBOL_GPL(p2pmem_claim_provider);
+
+extern typeof(p2pmem_claim_alloc_sgl) p2pmem_claim_alloc_sgl;
+EXPORT_SYMBOL_GPL(p2pmem_claim_alloc_sgl);

@@ -4,11 +4,16 @@
  * The Rust side (src/ffi.rs) is the only caller.
  */
 
+#include <linux/build_bug.h>
 #include <linux/device/class.h>
+#include <linux/dma-mapping.h>
 #include <linux/genalloc.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
 #include <linux/security.h>
+#include <linux/swiotlb.h>
+#include <linux/xarray.h>
 #include <asm/processor.h>
 
 #include "helpers.h"
@@ -236,4 +241,50 @@ unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t s
 						 void **owner)
 {
 	return gen_pool_alloc_owner(pool, size, owner);
+}
+
+/* Static inlines and macros of src/ffi/{ratelimit,xarray,dma,pci}.rs. */
+static_assert(P2PMEM_XA_FLAGS_LOCK_IRQ == (__force unsigned int)XA_FLAGS_LOCK_IRQ);
+
+void p2pmem_ratelimit_state_init(struct ratelimit_state *rs, int interval, int burst)
+{
+	ratelimit_state_init(rs, interval, burst);
+}
+
+unsigned long p2pmem_xa_lock_irqsave(struct xarray *xa)
+{
+	unsigned long flags;
+
+	xa_lock_irqsave(xa, flags);
+	return flags;
+}
+
+void p2pmem_xa_unlock_irqrestore(struct xarray *xa, unsigned long flags)
+{
+	xa_unlock_irqrestore(xa, flags);
+}
+
+u64 p2pmem_dma_get_mask(struct device *dev)
+{
+	return dma_get_mask(dev);
+}
+
+unsigned int p2pmem_dma_get_max_seg_size(struct device *dev)
+{
+	return dma_get_max_seg_size(dev);
+}
+
+unsigned long p2pmem_dma_get_seg_boundary(struct device *dev)
+{
+	return dma_get_seg_boundary(dev);
+}
+
+bool p2pmem_is_swiotlb_force_bounce(struct device *dev)
+{
+	return is_swiotlb_force_bounce(dev);
+}
+
+u32 p2pmem_pci_domain_nr(struct pci_dev *pdev)
+{
+	return (u32)pci_domain_nr(pdev->bus);
 }

@@ -112,22 +112,20 @@ u32 p2pmem_random_below(u32 n);
 void p2pmem_for_each_published(void (*fn)(struct p2pmem_provider *p, void *ctx), void *ctx);
 
 /*
- * rust/vcache.c: the verdict cache and small PCI/DMA facts for it and the shim. Keys are the
- * provider's and the client's 48-bit ids (domain << 16 | bus << 8 | devfn, p2pmem_pci_addr()).
+ * Wrappers of static inlines and macros (src/ffi/ratelimit.rs, xarray.rs, dma.rs, pci.rs).
+ * P2PMEM_XA_FLAGS_LOCK_IRQ is XA_FLAGS_LOCK_IRQ, which bindgen cannot evaluate.
  */
-bool p2pmem_vcache_lookup(unsigned long provider, unsigned long client, unsigned long *val);
-unsigned int p2pmem_vcache_generation(void);
-void p2pmem_vcache_store(unsigned long provider, unsigned long client, unsigned long val,
-			 unsigned int gen);
-void p2pmem_vcache_flush(void);
-bool p2pmem_vcache_next_provider(unsigned long *provider);
-bool p2pmem_vcache_next_client(unsigned long provider, unsigned long *client,
-			       unsigned long *val);
-void p2pmem_vcache_destroy(void);
-bool p2pmem_refusal_ratelimit(void);
-u64 p2pmem_pci_addr(struct device *dev);
-u64 p2pmem_dma_limit(struct device *dev);
-void p2pmem_dma_seg_limits(struct device *dev, u64 *max_seg, u64 *boundary);
+struct ratelimit_state;
+struct xarray;
+#define P2PMEM_XA_FLAGS_LOCK_IRQ 1
+void p2pmem_ratelimit_state_init(struct ratelimit_state *rs, int interval, int burst);
+unsigned long p2pmem_xa_lock_irqsave(struct xarray *xa);
+void p2pmem_xa_unlock_irqrestore(struct xarray *xa, unsigned long flags);
+u64 p2pmem_dma_get_mask(struct device *dev);
+unsigned int p2pmem_dma_get_max_seg_size(struct device *dev);
+unsigned long p2pmem_dma_get_seg_boundary(struct device *dev);
+bool p2pmem_is_swiotlb_force_bounce(struct device *dev);
+u32 p2pmem_pci_domain_nr(struct pci_dev *pdev);
 
 /* rust/shim.c asks the Rust planner (src/ffi/shim.rs) how to map provider memory. */
 #define P2PMEM_PLAN_BUS 1	/* *bus is the address to use; nothing to map */
@@ -152,31 +150,12 @@ int p2pmem_shim_segment(struct device *client, const struct p2pmem_route *r, u64
 bool p2pmem_shim_route_merges(const struct p2pmem_route *r, u64 prev, u64 prev_len, u64 next,
 			      u64 next_len);
 
-/* rust/claim.c and what it asks of the Rust side (src/ffi/claim.rs) */
+/* rust/provider.c, for claims (src/ffi/provider.rs) */
 bool p2pmem_published_on(struct pci_dev *pdev);
-#define P2PMEM_SELECT_OFF 0
-#define P2PMEM_SELECT_ANY 1
-#define P2PMEM_SELECT_PROVIDER 2
-struct p2pmem_selection {
-	int kind;	/* P2PMEM_SELECT_* */
-	u32 domain;	/* the provider's address, with P2PMEM_SELECT_PROVIDER */
-	u8 bus;
-	u8 devfn;
-};
-
-/* 0, or -EINVAL when @buf is neither a boolean nor a PCI address */
-int p2pmem_parse_selection(const char *buf, size_t len, struct p2pmem_selection *sel);
-struct p2pmem_dma_api_facts {
-	u64 bus_offset;
-	u64 bus_start;
-	u64 len;
-	u64 dma_mask;
-	bool iommu_translates;
-	bool force_bounce;
-};
-
-void p2pmem_dma_api_facts(struct p2pmem_provider *p, struct device *dev,
-			  struct p2pmem_dma_api_facts *f);
+/* The provider's CPU range and bus offset, for the DMA API check. */
+void p2pmem_provider_range(struct p2pmem_provider *p, u64 *start, u64 *len, u64 *bus_offset);
+/* The class device p2pmemN. */
+struct device *p2pmem_provider_device(struct p2pmem_provider *p);
 
 /*
  * src/ffi/pin.rs: the topology rule of pinnable user mappings (rust/chardev.c). 0 when every

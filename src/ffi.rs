@@ -7,23 +7,26 @@
 //! rest of the module builds on.
 
 pub(crate) mod bench;
-pub(crate) mod claim;
 pub(crate) mod class;
+pub(crate) mod dma;
 pub(crate) mod exports;
 // Providers use the page index (src/page_index.rs); this safe genalloc wrapper is exercised by
 // KUnit, and the benchmark compares the two (rust/bench.c).
 #[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
 pub(crate) mod genpool;
+pub(crate) mod iommu;
 pub(crate) mod notifier;
 mod page_index;
 pub(crate) mod pci;
 mod pin;
 pub(crate) mod provider;
+pub(crate) mod ratelimit;
 pub(crate) mod registry;
 pub(crate) mod shim;
 #[cfg(P2PMEM_KUNIT)]
 pub(crate) mod testing;
 pub(crate) mod vcache;
+pub(crate) mod xarray;
 
 /// The raw `struct device` of a device, for the C glue.
 fn dev_raw(dev: &kernel::device::Device) -> *mut kernel::bindings::device {

@@ -99,15 +99,14 @@ fn contains(id: PciId) -> bool {
 
 /// Applies `vvvv:dddd` / `-vvvv:dddd` changes (comma or white space separated): all of them,
 /// or none when one is malformed (`EINVAL`), removes an absent entry (`ENOENT`) or does not fit
-/// (`ENOSPC`). Another writer at the same moment gets `EBUSY`.
+/// (`ENOSPC`). Another writer at the same moment gets `EBUSY`. Verdicts through host bridges
+/// may change: `verdict_cache::host_bridge_allow_store` applies changes and flushes the cache.
 pub(crate) fn apply(s: &str) -> Result {
     if WRITING.cmpxchg(false, true, Acquire).is_err() {
         return Err(EBUSY);
     }
     let r = apply_locked(s);
     WRITING.store(false, Release);
-    // Verdicts through host bridges may have changed.
-    crate::verdict_cache::invalidate();
     r
 }
 

@@ -25,6 +25,7 @@ mod pin;
 pub mod policy;
 mod provider;
 mod query;
+mod refusal;
 mod registry;
 mod shim;
 mod verdict_cache;
@@ -69,7 +70,7 @@ impl kernel::InPlaceModule for P2pmemModule {
             _class: {
                 if let Some(param) = ffi::class::param_host_bridge_allow() {
                     let param = param.to_str().map_err(|_| EINVAL)?;
-                    host_bridge::apply(param).inspect_err(|_| {
+                    verdict_cache::host_bridge_allow_store(param).inspect_err(|_| {
                         pr_err!(
                             "bad host_bridge_allow= parameter; expected vvvv:dddd[,vvvv:dddd...]\n"
                         )

@@ -5,6 +5,8 @@
 
 #[path = "kunit/cache.rs"]
 mod cache;
+#[path = "kunit/claim.rs"]
+mod claim;
 #[path = "kunit/class.rs"]
 mod class;
 #[path = "kunit/devices.rs"]

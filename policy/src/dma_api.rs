@@ -43,10 +43,25 @@ pub struct DmaApiFacts {
     pub len: u64,
     /// The client's effective DMA mask (the smaller of its mask and its bus limit).
     pub dma_mask: u64,
-    /// An IOMMU translates the client's DMA (a paging domain, not identity or blocked).
+    /// An IOMMU translates the client's DMA ([`iommu_translates`]).
     pub iommu_translates: bool,
     /// swiotlb bounces every mapping of the client (e.g. memory encryption).
     pub force_bounce: bool,
+}
+
+/// `__IOMMU_DOMAIN_PAGING` of `include/linux/iommu.h`: the domain maps I/O virtual addresses
+/// through page tables (the DMA API's DMA and DMA_FQ domains, and unmanaged ones).
+pub const IOMMU_DOMAIN_PAGING: u32 = 1 << 0;
+
+/// Whether an IOMMU translates the DMA of a device attached to a domain of type `domain_type`
+/// (`struct iommu_domain.type`; `None` when it has no domain): a paging domain does, identity
+/// (passthrough), blocked and the others do not turn a bus address into another. The one
+/// definition, for claims, user mappings and the DMA API check.
+pub const fn iommu_translates(domain_type: Option<u32>) -> bool {
+    match domain_type {
+        Some(t) => t & IOMMU_DOMAIN_PAGING != 0,
+        None => false,
+    }
 }
 
 /// Why the plain DMA API would not give the client a correct P2P address.

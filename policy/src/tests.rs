@@ -18,6 +18,7 @@ use crate::{
     },
     dma_api::{
         check as dma_api_check,
+        iommu_translates,
         DmaApiFacts,
         DmaApiRefusal, //
     },
@@ -1113,6 +1114,22 @@ fn a_translating_iommu_needs_the_host_bridge_route_even_behind_a_switch() {
     assert!(dma_api_check(&p, &c, &allowed, &facts).is_ok());
     // A Zen CPU routes through its host bridges.
     assert!(dma_api_check(&p, &c, &policy(EPYC), &facts).is_ok());
+}
+
+#[test]
+fn only_a_paging_iommu_domain_translates() {
+    // The IOMMU_DOMAIN_* values of include/linux/iommu.h.
+    let (paging, dma_api, pt, fq, sva, platform, nested) =
+        (1u32, 1 << 1, 1 << 2, 1 << 3, 1 << 4, 1 << 5, 1 << 6);
+    assert!(!iommu_translates(None));
+    assert!(!iommu_translates(Some(0))); // blocked
+    assert!(!iommu_translates(Some(pt))); // identity
+    assert!(iommu_translates(Some(paging))); // unmanaged
+    assert!(iommu_translates(Some(paging | dma_api))); // DMA
+    assert!(iommu_translates(Some(paging | dma_api | fq))); // DMA_FQ
+    assert!(!iommu_translates(Some(sva)));
+    assert!(!iommu_translates(Some(platform)));
+    assert!(!iommu_translates(Some(nested)));
 }
 
 #[test]

@@ -65,6 +65,18 @@ pub(crate) struct SliceWriter<'a> {
     len: usize,
 }
 
+impl<'a> SliceWriter<'a> {
+    /// A writer that fills `buf` from its start.
+    pub(crate) fn new(buf: &'a mut [u8]) -> Self {
+        Self { buf, len: 0 }
+    }
+
+    /// The bytes written.
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+}
+
 impl core::fmt::Write for SliceWriter<'_> {
     fn write_str(&mut self, s: &str) -> core::fmt::Result {
         let end = self.len.checked_add(s.len()).ok_or(core::fmt::Error)?;
@@ -133,7 +145,7 @@ unsafe extern "C" fn p2pmem_host_bridge_allow_show(buf: *mut c_char) -> isize {
 #[no_mangle]
 unsafe extern "C" fn p2pmem_host_bridge_allow_store(buf: *const c_char, count: usize) -> isize {
     // SAFETY: forwarded contract.
-    unsafe { store_from(buf, count, crate::host_bridge::apply) }
+    unsafe { store_from(buf, count, crate::verdict_cache::host_bridge_allow_store) }
 }
 
 /// `show` of `/sys/class/p2pmem/wrap` (called from `rust/helpers.c`).

@@ -3,6 +3,8 @@
 //! The C API functions implemented in Rust (`include/linux/p2pmem.h`, exported by
 //! `rust/exports.c`).
 
+mod claim;
+
 use kernel::{
     bindings as kbindings,
     device,
@@ -21,28 +23,16 @@ use super::{
         pci_parent_of,
         PciFn, //
     },
-    provider::{
-        published,
-        rand_below, //
-    },
-    vcache,
+    provider::ProviderRef,
 };
 use crate::{
     display::Shown,
-    host_bridge::Snapshot,
-    policy::{
-        topology::PciFunction,
-        verdict::{
-            find_closest,
-            MapType, //
-        },
-        verdict_cache::Cached,
-    },
+    policy::{topology::PciFunction, verdict::MapType, verdict_cache::Cached},
     provider::{
         Owner,
         Provider, //
     },
-    verdict_cache,
+    refusal, verdict_cache,
 };
 
 /// `p2pmem_distance_many()`: see its kernel-doc in `include/linux/p2pmem.h`.
@@ -92,14 +82,14 @@ pub(super) unsafe fn distance_many(
             .then(|| unsafe { device::Device::from_raw(client) })
             .and_then(pci_parent_of);
         let Some(cdev) = cdev else {
-            if verbose && vcache::refusal_ratelimit() {
+            if verbose && refusal::may_log() {
                 dev_warn!(pdev, "p2pmem: a client is not a PCI device\n");
             }
             return -1;
         };
         let c = lookup(pdev, cdev);
         if c.map_type == MapType::NotSupported {
-            if verbose && vcache::refusal_ratelimit() {
+            if verbose && refusal::may_log() {
                 let v = verdict_cache::fresh(pdev, cdev);
                 dev_warn!(
                     cdev,
@@ -144,22 +134,11 @@ unsafe extern "C" fn p2pmem_find_many(
         let Some(c) = c else {
             return core::ptr::null_mut();
         };
-        if fns.push(PciFn::new(c), GFP_KERNEL).is_err() {
+        if fns.push(c, GFP_KERNEL).is_err() {
             return core::ptr::null_mut();
         }
     }
-    let Ok(providers) = published() else {
-        return core::ptr::null_mut();
-    };
-    let allowed = Snapshot::take();
-    let candidates = providers.iter().map(|p| (p, PciFn::new(p.pci())));
-    let chosen = find_closest(
-        candidates,
-        fns.iter().cloned(),
-        &allowed.policy(),
-        &mut rand_below,
-    );
-    chosen.map_or(core::ptr::null_mut(), |(p, _)| p.clone().into_raw())
+    crate::claim::find_many(&fns).map_or(core::ptr::null_mut(), ProviderRef::into_raw)
 }
 
 /// The PCI function of a `pci_dev` pointer.

@@ -65,7 +65,10 @@ pub(crate) struct PciFn<'a> {
 
 /// The address of `dev`, without reading config space.
 pub(crate) fn pci_addr(dev: &pci::Device) -> PciAddr {
-    PciAddr::from_id(super::vcache::pci_addr_id(dev))
+    // SAFETY: `raw_pci(dev)` is a live `pci_dev`, on its bus for its lifetime.
+    let domain = unsafe { bindings::p2pmem_pci_domain_nr(raw_pci(dev)) };
+    let [bus, devfn] = dev.dev_id().to_be_bytes();
+    PciAddr::from_devfn(domain, bus, devfn)
 }
 
 /// What [`PciFn`] reads on first use.

@@ -13,10 +13,10 @@ use kernel::{
 
 use super::{
     bindings,
-    exports::pci_device,
-    pci::raw, //
+    exports::pci_device, //
 };
 use crate::{
+    claim,
     pin,
     policy::pin::PinOptIns, //
 };
@@ -61,13 +61,7 @@ unsafe extern "C" fn p2pmem_pin_check(
         any_client,
         through_iommu,
     };
-    let refusal = pin::first_refusal(provider, opt, |dev| {
-        let mut f = bindings::p2pmem_dma_api_facts::default();
-        // SAFETY: `p` is live (caller's contract), `dev` is a referenced PCI function and `f` a
-        // valid out-parameter.
-        unsafe { bindings::p2pmem_dma_api_facts(p, raw(dev), &mut f) };
-        f.iommu_translates
-    });
+    let refusal = pin::first_refusal(provider, opt, |dev| claim::iommu_translates(dev.as_ref()));
     // SAFETY: `why` points to `len` writable bytes (caller's contract).
     let buf = unsafe { core::slice::from_raw_parts_mut(why.cast::<u8>(), len) };
     let mut w = Truncating { buf, len: 0 };

@@ -1,21 +1,25 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Safe ownership of the C half of a provider (`rust/provider.c`): the ZONE_DEVICE pagemap over
-//! a BAR range, its genalloc pool and its class device.
+//! a BAR range, its genalloc pool and its class device; references to it, scatterlists of its
+//! memory, and registrations to hear of its revocation.
 
 use core::{
     ffi::c_void,
+    ops::Deref,
     ptr::NonNull, //
 };
 
 use kernel::{
     bindings as kbindings,
+    device,
     error::{
         to_result,
         Error, //
     },
     pci,
-    prelude::*, //
+    prelude::*,
+    types::Opaque, //
 };
 
 use super::{
@@ -272,6 +276,80 @@ impl ProviderRef {
         <&pci::Device>::try_from(dev).expect("a provider's parent is a PCI function")
     }
 
+    /// The first provider of `pdev`'s memory, referenced (`p2pmem_provider_get()`).
+    pub(crate) fn get(pdev: &pci::Device) -> Option<Self> {
+        // SAFETY: `raw_pci(pdev)` is a live `pci_dev`; the result is NULL or referenced for us.
+        let p = unsafe { bindings::p2pmem_provider_get(super::pci::raw_pci(pdev)) };
+        // INVARIANT: a non-NULL return holds a reference we own.
+        NonNull::new(p).map(|ptr| Self { ptr })
+    }
+
+    /// A new reference to the provider a C caller holds.
+    ///
+    /// # Safety
+    ///
+    /// `p` is NULL or a provider on which the caller holds a reference for the call.
+    pub(crate) unsafe fn from_borrowed(p: *mut bindings::p2pmem_provider) -> Option<Self> {
+        let ptr = NonNull::new(p)?;
+        // SAFETY: `p` is referenced (caller's contract), so taking another one is valid.
+        unsafe { bindings::p2pmem_provider_ref(p) };
+        // INVARIANT: the reference just taken.
+        Some(Self { ptr })
+    }
+
+    /// The provider's pointer, for a C caller that does not take the reference.
+    pub(crate) fn as_raw(&self) -> *mut bindings::p2pmem_provider {
+        self.ptr.as_ptr()
+    }
+
+    /// The class device `p2pmemN`.
+    pub(crate) fn device(&self) -> &device::Device {
+        // SAFETY: `self.ptr` is referenced (type invariant): its class device lives as long.
+        unsafe { device::Device::from_raw(bindings::p2pmem_provider_device(self.ptr.as_ptr())) }
+    }
+
+    /// The memory's CPU physical range and the host bridge's bus offset.
+    pub(crate) fn range(&self) -> ProviderRange {
+        let (mut start, mut len, mut bus_offset) = (0, 0, 0);
+        // SAFETY: `self.ptr` is referenced (type invariant); valid out-parameters. The range
+        // and the offset are set at creation and never change.
+        unsafe {
+            bindings::p2pmem_provider_range(
+                self.ptr.as_ptr(),
+                &mut start,
+                &mut len,
+                &mut bus_offset,
+            )
+        };
+        ProviderRange {
+            start,
+            len,
+            bus_offset,
+        }
+    }
+
+    /// Allocates `length` bytes as a scatterlist: one contiguous entry
+    /// (`p2pmem_alloc_sgl()`), or PAGE_SIZE entries with `pages` (`p2pmem_alloc_sgl_pages()`).
+    /// `None` when the pool is exhausted or the provider is going away. Process context.
+    pub(crate) fn alloc_sgl(&self, length: u32, pages: bool) -> Option<Sgl<'_>> {
+        let mut nents = 0;
+        let p = self.ptr.as_ptr();
+        // SAFETY: `p` is referenced (type invariant); `nents` is a valid out-parameter.
+        let sgl = unsafe {
+            if pages {
+                bindings::p2pmem_alloc_sgl_pages(p, &mut nents, length)
+            } else {
+                bindings::p2pmem_alloc_sgl(p, &mut nents, length)
+            }
+        };
+        // INVARIANT: a non-NULL return is a scatterlist of `nents` entries from this provider.
+        NonNull::new(sgl).map(|sgl| Sgl {
+            provider: self,
+            sgl,
+            nents,
+        })
+    }
+
     /// Hands the reference to a C caller.
     pub(crate) fn into_raw(self) -> *mut bindings::p2pmem_provider {
         let p = self.ptr.as_ptr();
@@ -301,6 +379,148 @@ unsafe impl Send for ProviderRef {}
 
 // SAFETY: the only shared access reads the provider's immutable PCI function.
 unsafe impl Sync for ProviderRef {}
+
+/// Where a provider's memory is.
+pub(crate) struct ProviderRange {
+    /// CPU physical address of the first byte.
+    pub(crate) start: u64,
+    /// Length in bytes.
+    pub(crate) len: u64,
+    /// Bus address minus CPU address (wrapping).
+    pub(crate) bus_offset: u64,
+}
+
+/// A scatterlist of a provider's memory, freed with `p2pmem_free_sgl()` when dropped.
+///
+/// # Invariants
+///
+/// `sgl` came from `p2pmem_alloc_sgl()` or `p2pmem_alloc_sgl_pages()` on `provider`, with
+/// `nents` entries, and is freed only by [`Drop`].
+pub(crate) struct Sgl<'a> {
+    provider: &'a ProviderRef,
+    sgl: NonNull<kbindings::scatterlist>,
+    nents: u32,
+}
+
+impl Sgl<'_> {
+    /// Its number of entries.
+    #[cfg(P2PMEM_KUNIT)]
+    pub(crate) fn nents(&self) -> u32 {
+        self.nents
+    }
+
+    /// Hands the scatterlist and its number of entries to a C caller, who frees it.
+    pub(crate) fn into_raw(self) -> (*mut kbindings::scatterlist, u32) {
+        let r = (self.sgl.as_ptr(), self.nents);
+        core::mem::forget(self);
+        r
+    }
+}
+
+impl Drop for Sgl<'_> {
+    fn drop(&mut self) {
+        // SAFETY: allocated from this referenced provider and freed only here (type invariant).
+        unsafe { bindings::p2pmem_free_sgl(self.provider.as_raw(), self.sgl.as_ptr()) };
+    }
+}
+
+/// Whether `pdev` has a published provider now. A snapshot.
+pub(crate) fn published_on(pdev: &pci::Device) -> bool {
+    // SAFETY: `raw_pci(pdev)` is a live `pci_dev`.
+    unsafe { bindings::p2pmem_published_on(super::pci::raw_pci(pdev)) }
+}
+
+/// What a [`RevokeRegistration`] does when its provider starts going away.
+pub(crate) trait Revoke: Send + Sync {
+    /// Called once, in process context, before teardown waits for the provider's memory, with
+    /// the provider's revocation lock held: it must not register or unregister a revocation.
+    fn revoke(&self, provider: &ProviderRef);
+}
+
+/// A provider's user, told once before the provider goes away (`p2pmem_register_revoke()`);
+/// unregistered when dropped.
+///
+/// # Invariants
+///
+/// `r` holds [`Self::callback`] and, from [`Self::new`] on, is registered with `provider` until
+/// it is revoked or `drop` unregisters it (which waits for a callback in progress).
+#[pin_data(PinnedDrop)]
+pub(crate) struct RevokeRegistration<T: Revoke> {
+    #[pin]
+    r: Opaque<bindings::p2pmem_revoke>,
+    provider: ProviderRef,
+    data: T,
+}
+
+impl<T: Revoke> RevokeRegistration<T> {
+    /// Registers `data` with `provider`: `ENODEV` when the provider is already going away,
+    /// `ENOMEM`. Process context.
+    pub(crate) fn new(provider: ProviderRef, data: T) -> Result<Pin<KBox<Self>>> {
+        let this = KBox::pin_init(
+            pin_init!(Self {
+                // SAFETY: `r` is valid for writes; an unlinked (zeroed) node is what
+                // `p2pmem_unregister_revoke()` takes as never registered.
+                r <- Opaque::ffi_init(|r: *mut bindings::p2pmem_revoke| unsafe {
+                    r.write(bindings::p2pmem_revoke {
+                        revoke: Some(Self::callback),
+                        ..Default::default()
+                    })
+                }),
+                provider,
+                data,
+            }),
+            GFP_KERNEL,
+        )?;
+        // SAFETY: the provider is referenced by `this`, and `r` is pinned in `this`, which
+        // unregisters it before it is freed.
+        // INVARIANT: registered, or not at all on error (then dropped unregistered).
+        to_result(unsafe {
+            bindings::p2pmem_register_revoke(this.provider.as_raw(), this.r.get())
+        })?;
+        Ok(this)
+    }
+
+    /// The provider (referenced for as long as `self`).
+    pub(crate) fn provider(&self) -> &ProviderRef {
+        &self.provider
+    }
+
+    /// The revocation callback.
+    ///
+    /// # Safety
+    ///
+    /// `r` is the `r` of a live `RevokeRegistration<T>`.
+    unsafe extern "C" fn callback(r: *mut bindings::p2pmem_revoke) {
+        // SAFETY: `r` is the `r` field of a live `Self` (caller's contract), which
+        // `p2pmem_unregister_revoke()` in `drop` waits for.
+        let this = unsafe { &*kernel::container_of!(Opaque::cast_from(r).cast_mut(), Self, r) };
+        this.data.revoke(&this.provider);
+    }
+}
+
+impl<T: Revoke> Deref for RevokeRegistration<T> {
+    type Target = T;
+
+    fn deref(&self) -> &T {
+        &self.data
+    }
+}
+
+#[pinned_drop]
+impl<T: Revoke> PinnedDrop for RevokeRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: the provider is referenced; `r` is registered, revoked or never registered,
+        // all of which `p2pmem_unregister_revoke()` takes, and it waits for a callback in
+        // progress.
+        unsafe { bindings::p2pmem_unregister_revoke(self.provider.as_raw(), self.r.get()) };
+    }
+}
+
+// SAFETY: `T` is `Send`; the C side only reads the registration under its revocation lock.
+unsafe impl<T: Revoke> Send for RevokeRegistration<T> {}
+
+// SAFETY: `T` is `Sync`; shared access reads the immutable `provider` and `data`.
+unsafe impl<T: Revoke> Sync for RevokeRegistration<T> {}
 
 /// The published providers now, referenced.
 pub(crate) fn published() -> Result<KVec<ProviderRef>> {

@@ -105,6 +105,31 @@ mod tests {
     }
 
     #[test]
+    fn a_verdict_computed_before_a_flush_is_not_stored() -> Result {
+        let p = a("0000:fe:1e.7")?;
+        let c = a("0000:fe:1e.6")?;
+        let v = verdict(MapType::BusAddr, 2, c);
+        let before = generation();
+        invalidate();
+        assert_ne!(generation(), before);
+        fill(p, c, &v, before);
+        assert_eq!(peek(p, c), None);
+        // With the generation read after the flush it is stored (unless another flush came).
+        assert!(fill_now(p, c, &v));
+        invalidate();
+        assert_eq!(peek(p, c), None);
+        Ok(())
+    }
+
+    #[test]
+    fn a_rate_limit_allows_its_burst_per_interval() {
+        use crate::ffi::ratelimit::RateLimit;
+        static LIMIT: RateLimit = RateLimit::new(c"kunit", 3_600_000, 3);
+        let allowed = (0..10).filter(|_| LIMIT.allow()).count();
+        assert_eq!(allowed, 3);
+    }
+
+    #[test]
     fn a_live_functions_address_finds_it_again() -> Result {
         let edu = devices::edu().ok_or(ENODEV)?;
         let f = PciFn::new(&edu);
