@@ -152,20 +152,29 @@ nvmet_target() {
 # nvmet_connect: connects the host side; prints the namespace's block device. Call it as
 # dev=$(nvmet_connect) || exit 1.
 nvmet_connect() {
-	local c i
 	modprobe nvme-tcp || fail "modprobe nvme-tcp failed"
 	nvme connect -t tcp -a 127.0.0.1 -s 4420 -n "$NVMET_NQN" \
 		--hostnqn=nqn.2014-08.org.nvmexpress:uuid:8e7bc0f2-6b5e-4c55-9a3b-2f0e5c9c0e01 \
 		--hostid=8e7bc0f2-6b5e-4c55-9a3b-2f0e5c9c0e01 >/dev/null ||
 		fail "nvme connect failed"
+	nvmet_dev
+}
+
+# nvmet_dev: the block device of the connected namespace, once there (up to 10 s); call it as
+# dev=$(nvmet_dev) || exit 1. A namespace the host dropped and found again may come back as
+# nvmeXn2 while the old device is still open.
+nvmet_dev() {
+	local c d i
 	for i in $(seq 100); do
 		for c in /sys/class/nvme/nvme*; do
 			[ "$(cat "$c/subsysnqn" 2>/dev/null)" = "$NVMET_NQN" ] || continue
 			[ "$(cat "$c/transport")" = tcp ] || continue
-			if [ -b "/dev/${c##*/}n1" ]; then
-				echo "/dev/${c##*/}n1"
-				return
-			fi
+			for d in "/dev/${c##*/}"n*; do
+				if [ -b "$d" ]; then
+					echo "$d"
+					return
+				fi
+			done
 		done
 		sleep 0.1
 	done
