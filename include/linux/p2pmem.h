@@ -351,8 +351,12 @@ struct p2pmem_claim *p2pmem_claim(struct pci_dev *p2p_dev, struct device **clien
  * p2pmem_unclaim() - release a claim
  * @c: the claim; NULL and ERR_PTR values are ignored
  *
- * Memory allocated through the claim stays valid: free it with p2pmem_free_sgl() on
- * p2pmem_claim_provider().
+ * Frees the claim at once; claims are not reference-counted. The caller must make sure that no
+ * call on @c (p2pmem_claim_alloc_sgl(), p2pmem_claim_provider()) is in progress or starts
+ * afterwards, for instance by unclaiming only once every request that may look the claim up
+ * has finished; p2pmem_unclaim() sleeps, so it cannot run from an RCU callback. Memory
+ * allocated through the claim stays valid and may outlive it: free it with p2pmem_free_sgl()
+ * on the provider p2pmem_claim_provider() returned.
  *
  * Context: process context.
  */
@@ -363,6 +367,7 @@ void p2pmem_unclaim(struct p2pmem_claim *c);
  * @c: the claim
  *
  * Return: the provider, valid while the claim is held or memory allocated through it is.
+ * Keep it with each allocation: the claim may be gone when the memory is freed.
  */
 struct p2pmem_provider *p2pmem_claim_provider(struct p2pmem_claim *c);
 
@@ -372,6 +377,9 @@ struct p2pmem_provider *p2pmem_claim_provider(struct p2pmem_claim *c);
  * @nents: set to the number of entries
  * @length: bytes
  * @pages: PAGE_SIZE entries (p2pmem_alloc_sgl_pages()) rather than one contiguous entry
+ *
+ * The caller keeps @c until the call returns (see p2pmem_unclaim()). Calls on one claim may
+ * run concurrently with each other and with the claim's revocation.
  *
  * Context: process context.
  * Return: the scatterlist, or NULL when the pool is exhausted (counted in the provider's
