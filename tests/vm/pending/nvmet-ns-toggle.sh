@@ -9,7 +9,7 @@
 # --continue_on_error=all it would check the stale buffer of a failed read); data that reads
 # back wrong and kernel splats (KASAN on the debug kernel) are not. Afterwards the provider's
 # allocations are back to 0, the namespace still serves verified I/O, and nvmet unloads.
-. "$(dirname "$0")/lib.sh"
+. "$(dirname "$0")/../lib.sh"
 
 plain=$(nvme_plain) shm=$(fn_of 1af4:1110)
 backing=$(nvme_ns "$plain")
