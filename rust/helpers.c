@@ -5,9 +5,12 @@
  */
 
 #include <linux/device/class.h>
+#include <linux/dma-mapping.h>
 #include <linux/genalloc.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
+#include <linux/ratelimit.h>
+#include <linux/scatterlist.h>
 #include <linux/security.h>
 #include <asm/processor.h>
 
@@ -239,4 +242,48 @@ unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t s
 						 void **owner)
 {
 	return gen_pool_alloc_owner(pool, size, owner);
+}
+
+struct page *p2pmem_sg_page(struct scatterlist *sg)
+{
+	return sg_page(sg);
+}
+
+phys_addr_t p2pmem_sg_phys(struct scatterlist *sg)
+{
+	return sg_phys(sg);
+}
+
+void p2pmem_sg_dma_address_set(struct scatterlist *sg, dma_addr_t addr)
+{
+	sg_dma_address(sg) = addr;
+}
+
+void p2pmem_sg_dma_len_set(struct scatterlist *sg, unsigned int len)
+{
+	sg_dma_len(sg) = len;
+}
+
+int p2pmem_dma_mapping_error(struct device *dev, dma_addr_t addr)
+{
+	return dma_mapping_error(dev, addr);
+}
+
+/*
+ * Messages of the map shim (src/ffi/ratelimit.rs) with the kernel's usual rate limit of one
+ * message each, as dev_warn_ratelimited() keeps it.
+ */
+static DEFINE_RATELIMIT_STATE(p2pmem_map_failed_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+static DEFINE_RATELIMIT_STATE(p2pmem_leaves_memory_rs, DEFAULT_RATELIMIT_INTERVAL,
+			      DEFAULT_RATELIMIT_BURST);
+
+bool p2pmem_ratelimit_map_failed(void)
+{
+	return __ratelimit(&p2pmem_map_failed_rs);
+}
+
+bool p2pmem_ratelimit_leaves_memory(void)
+{
+	return __ratelimit(&p2pmem_leaves_memory_rs);
 }

@@ -3,6 +3,8 @@
 //! The C API functions implemented in Rust (`include/linux/p2pmem.h`, exported by
 //! `rust/exports.c`).
 
+mod shim;
+
 use kernel::{
     bindings as kbindings,
     device,

@@ -15,7 +15,6 @@ mod tests {
                 bar_info,
                 ProviderMem, //
             },
-            shim::RangeMapping,
             testing::{
                 dma_mask,
                 map_sg,
@@ -41,12 +40,20 @@ mod tests {
     fn map_range(
         client: &device::Device,
         provider: &kpci::Device,
-        bar: u32,
+        bar: i32,
         offset: u64,
         len: usize,
     ) -> Result<u64> {
-        let m = RangeMapping::new(client, provider, bar, offset, len, DataDirection::ToDevice)?;
-        Ok(m.dma_addr())
+        let m = crate::shim::map_range(
+            client,
+            provider,
+            bar,
+            offset,
+            len,
+            DataDirection::ToDevice,
+            0,
+        )?;
+        Ok(m.addr())
     }
 
     /// Bus = CPU + this, as a host bridge with a 64-bit window would have it.
