@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Exports of the C API functions that are implemented in Rust (src/ffi/exports.rs). Each is
- * declared with the type of its prototype in <linux/p2pmem.h>, so the compiler checks that the
+ * Exports of the C API functions that are implemented in Rust (src/ffi/exports.rs, exports/). Each
+ * is declared with the type of its prototype in <linux/p2pmem.h>, so the compiler checks that the
  * header and the symbol agree. (scripts/checkpatch allows these externs in this file only.)
  */
 
@@ -37,3 +37,24 @@ EXPORT_SYMBOL_GPL(p2pmem_claim_provider);
 
 extern typeof(p2pmem_claim_alloc_sgl) p2pmem_claim_alloc_sgl;
 EXPORT_SYMBOL_GPL(p2pmem_claim_alloc_sgl);
+
+extern typeof(p2pmem_map_sg) p2pmem_map_sg;
+EXPORT_SYMBOL_GPL(p2pmem_map_sg);
+
+extern typeof(p2pmem_unmap_sg) p2pmem_unmap_sg;
+EXPORT_SYMBOL_GPL(p2pmem_unmap_sg);
+
+extern typeof(p2pmem_map_sgtable) p2pmem_map_sgtable;
+EXPORT_SYMBOL_GPL(p2pmem_map_sgtable);
+
+extern typeof(p2pmem_unmap_sgtable) p2pmem_unmap_sgtable;
+EXPORT_SYMBOL_GPL(p2pmem_unmap_sgtable);
+
+extern typeof(p2pmem_map_range) p2pmem_map_range;
+EXPORT_SYMBOL_GPL(p2pmem_map_range);
+
+extern typeof(p2pmem_unmap_range) p2pmem_unmap_range;
+EXPORT_SYMBOL_GPL(p2pmem_unmap_range);
+
+extern typeof(p2pmem_dma_route) p2pmem_dma_route;
+EXPORT_SYMBOL_GPL(p2pmem_dma_route);

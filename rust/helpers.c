@@ -11,6 +11,7 @@
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
+#include <linux/scatterlist.h>
 #include <linux/security.h>
 #include <linux/swiotlb.h>
 #include <linux/xarray.h>
@@ -287,4 +288,29 @@ bool p2pmem_is_swiotlb_force_bounce(struct device *dev)
 u32 p2pmem_pci_domain_nr(struct pci_dev *pdev)
 {
 	return (u32)pci_domain_nr(pdev->bus);
+}
+
+struct page *p2pmem_sg_page(struct scatterlist *sg)
+{
+	return sg_page(sg);
+}
+
+phys_addr_t p2pmem_sg_phys(struct scatterlist *sg)
+{
+	return sg_phys(sg);
+}
+
+void p2pmem_sg_dma_address_set(struct scatterlist *sg, dma_addr_t addr)
+{
+	sg_dma_address(sg) = addr;
+}
+
+void p2pmem_sg_dma_len_set(struct scatterlist *sg, unsigned int len)
+{
+	sg_dma_len(sg) = len;
+}
+
+int p2pmem_dma_mapping_error(struct device *dev, dma_addr_t addr)
+{
+	return dma_mapping_error(dev, addr);
 }

@@ -10,7 +10,9 @@
 
 struct device;
 struct gen_pool;
+struct page;
 struct pci_dev;
+struct scatterlist;
 
 /* What the P2P policy needs of a PCI function (see src/ffi/pci.rs). */
 struct p2pmem_pci_info {
@@ -108,6 +110,14 @@ size_t p2pmem_provider_avail(struct p2pmem_provider *p);
 int p2pmem_devm_add_provider(struct device *dev, void *provider);
 void p2pmem_provider_drop(void *provider);
 void p2pmem_provider_ref(struct p2pmem_provider *p);
+/* Where a provider's memory lies, for the map shim (src/ffi/provider.rs). */
+struct p2pmem_provider_span {
+	u64 start;		/* CPU physical address of the first byte */
+	u64 end;		/* and of the last */
+	u64 bus_offset;		/* bus address minus CPU physical address */
+};
+
+void p2pmem_provider_span(struct p2pmem_provider *p, struct p2pmem_provider_span *s);
 u32 p2pmem_random_below(u32 n);
 void p2pmem_for_each_published(void (*fn)(struct p2pmem_provider *p, void *ctx), void *ctx);
 
@@ -127,28 +137,12 @@ unsigned long p2pmem_dma_get_seg_boundary(struct device *dev);
 bool p2pmem_is_swiotlb_force_bounce(struct device *dev);
 u32 p2pmem_pci_domain_nr(struct pci_dev *pdev);
 
-/* rust/shim.c asks the Rust planner (src/ffi/shim.rs) how to map provider memory. */
-#define P2PMEM_PLAN_BUS 1	/* *bus is the address to use; nothing to map */
-#define P2PMEM_PLAN_HOST 2	/* map the CPU address through the DMA API as MMIO */
-/*
- * In two steps: the route from a client to one provider's memory (verdict and DMA limits: 0 or
- * -EREMOTEIO), worked out once per provider in a scatterlist, then each segment along it:
- * P2PMEM_PLAN_BUS with *bus, P2PMEM_PLAN_HOST, or -EREMOTEIO, -EIO (beyond the DMA mask) or
- * -EINVAL. And whether a bus-address segment extends the previous DMA entry. Only Rust reads
- * the route's fields.
- */
-struct p2pmem_route {
-	u32 map_type;
-	u64 mask;
-	u64 max_seg;
-	u64 boundary;
-};
-
-int p2pmem_shim_route(struct device *client, struct pci_dev *provider, struct p2pmem_route *r);
-int p2pmem_shim_segment(struct device *client, const struct p2pmem_route *r, u64 phys, u64 len,
-			u64 bus_offset, u64 *bus);
-bool p2pmem_shim_route_merges(const struct p2pmem_route *r, u64 prev, u64 prev_len, u64 next,
-			      u64 next_len);
+/* Static inlines of <linux/scatterlist.h> and <linux/dma-mapping.h> (src/ffi/scatterlist.rs). */
+struct page *p2pmem_sg_page(struct scatterlist *sg);
+phys_addr_t p2pmem_sg_phys(struct scatterlist *sg);
+void p2pmem_sg_dma_address_set(struct scatterlist *sg, dma_addr_t addr);
+void p2pmem_sg_dma_len_set(struct scatterlist *sg, unsigned int len);
+int p2pmem_dma_mapping_error(struct device *dev, dma_addr_t addr);
 
 /* rust/provider.c, for claims (src/ffi/provider.rs) */
 bool p2pmem_published_on(struct pci_dev *pdev);

@@ -658,6 +658,13 @@ void p2pmem_provider_ref(struct p2pmem_provider *p)
 	get_device(&p->dev);
 }
 
+void p2pmem_provider_span(struct p2pmem_provider *p, struct p2pmem_provider_span *s)
+{
+	s->start = p->pgmap.range.start;
+	s->end = p->pgmap.range.end;
+	s->bus_offset = p->bus_offset;
+}
+
 u32 p2pmem_random_below(u32 n)
 {
 	return get_random_u32_below(n);

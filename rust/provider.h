@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * The provider object, shared by the C files of p2pmem.ko (rust/provider.c owns it,
- * rust/shim.c reads it). Not part of the public API: consumers see an opaque pointer.
+ * The provider object, shared by the C files of p2pmem.ko (rust/provider.c owns it). Not part
+ * of the public API: consumers see an opaque pointer.
  */
 #ifndef P2PMEM_RUST_PROVIDER_H
 #define P2PMEM_RUST_PROVIDER_H

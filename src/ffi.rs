@@ -9,6 +9,7 @@
 pub(crate) mod bench;
 pub(crate) mod class;
 pub(crate) mod dma;
+pub(crate) mod dma_mapping;
 pub(crate) mod exports;
 // Providers use the page index (src/page_index.rs); this safe genalloc wrapper is exercised by
 // KUnit, and the benchmark compares the two (rust/bench.c).
@@ -22,10 +23,9 @@ mod pin;
 pub(crate) mod provider;
 pub(crate) mod ratelimit;
 pub(crate) mod registry;
-pub(crate) mod shim;
+pub(crate) mod scatterlist;
 #[cfg(P2PMEM_KUNIT)]
 pub(crate) mod testing;
-pub(crate) mod vcache;
 pub(crate) mod xarray;
 
 /// The raw `struct device` of a device, for the C glue.

@@ -16,15 +16,13 @@ use kernel::{
 };
 
 use crate::{
-    ffi::{
-        provider::pci_access_locked_down,
-        vcache::refusal_ratelimit, //
-    },
+    ffi::provider::pci_access_locked_down,
     nvme_cmb,
     provider::{
         Owner,
         Provider, //
     },
+    refusal,
 };
 
 /// The driver.
@@ -60,7 +58,7 @@ impl pci::Driver for MemBarDriver {
         // The provider's /dev/p2pmemN is user space access to the BAR: the kernel's rule for
         // /sys/bus/pci/devices/*/resourceN applies. Before anything touches the device.
         pci_access_locked_down().inspect_err(|_| {
-            if refusal_ratelimit() {
+            if refusal::may_log() {
                 dev_info!(
                     pdev,
                     "p2pmem: not binding: the kernel is locked down, which forbids user space \

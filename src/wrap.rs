@@ -19,13 +19,7 @@ use kernel::prelude::*;
 
 use crate::{
     display::Shown,
-    ffi::{
-        notifier::PciEvent,
-        pci,
-        provider::pci_access_locked_down,
-        registry,
-        vcache::refusal_ratelimit, //
-    },
+    ffi::{notifier::PciEvent, pci, provider::pci_access_locked_down, registry},
     policy::{
         pci_addr::PciAddr,
         wrap::{
@@ -37,6 +31,7 @@ use crate::{
         Owner,
         Provider, //
     },
+    refusal,
     registry::Wrap,
 };
 
@@ -64,7 +59,7 @@ pub(crate) fn wrap(s: &str) -> Result {
     // A provider is user space access to the BAR (/dev/p2pmemN): the kernel's rule for
     // /sys/bus/pci/devices/*/resourceN applies.
     pci_access_locked_down().inspect_err(|_| {
-        if refusal_ratelimit() {
+        if refusal::may_log() {
             dev_info!(
                 pdev,
                 "p2pmem: not wrapping BAR {}: the kernel is locked down, which forbids user space \

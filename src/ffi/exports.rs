@@ -4,6 +4,7 @@
 //! `rust/exports.c`).
 
 mod claim;
+mod shim;
 
 use kernel::{
     bindings as kbindings,

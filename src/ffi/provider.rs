@@ -6,6 +6,7 @@
 
 use core::{
     ffi::c_void,
+    marker::PhantomData,
     ops::Deref,
     ptr::NonNull, //
 };
@@ -17,6 +18,7 @@ use kernel::{
         to_result,
         Error, //
     },
+    page::BorrowedPage,
     pci,
     prelude::*,
     types::Opaque, //
@@ -263,17 +265,26 @@ pub(crate) struct ProviderRef {
     ptr: NonNull<bindings::p2pmem_provider>,
 }
 
+/// The PCI function of a provider.
+///
+/// # Safety
+///
+/// `p` is a live provider for `'a`.
+unsafe fn pci_of<'a>(p: NonNull<bindings::p2pmem_provider>) -> &'a pci::Device {
+    // SAFETY: `p` is live (the caller's contract), and the provider holds a reference on its
+    // PCI function for its whole lifetime.
+    let pdev = unsafe { bindings::p2pmem_provider_pci_dev(p.as_ptr()) };
+    // SAFETY: `pdev` is a live `pci_dev` for `'a` (see above).
+    let dev = unsafe { kernel::device::Device::from_raw(bindings::p2pmem_pci_dev_device(pdev)) };
+    // PANIC: a provider's parent is always a PCI function (`p2pmem_provider_create`).
+    <&pci::Device>::try_from(dev).expect("a provider's parent is a PCI function")
+}
+
 impl ProviderRef {
     /// The PCI function whose BAR the memory is.
     pub(crate) fn pci(&self) -> &pci::Device {
-        // SAFETY: `self.ptr` is referenced (type invariant), and the provider holds a reference
-        // on its PCI function for its whole lifetime.
-        let pdev = unsafe { bindings::p2pmem_provider_pci_dev(self.ptr.as_ptr()) };
-        // SAFETY: `pdev` is a live `pci_dev` for as long as `self` (see above).
-        let dev =
-            unsafe { kernel::device::Device::from_raw(bindings::p2pmem_pci_dev_device(pdev)) };
-        // PANIC: a provider's parent is always a PCI function (`p2pmem_provider_create`).
-        <&pci::Device>::try_from(dev).expect("a provider's parent is a PCI function")
+        // SAFETY: `self.ptr` is referenced (type invariant), which keeps it live.
+        unsafe { pci_of(self.ptr) }
     }
 
     /// The first provider of `pdev`'s memory, referenced (`p2pmem_provider_get()`).
@@ -521,6 +532,86 @@ unsafe impl<T: Revoke> Send for RevokeRegistration<T> {}
 
 // SAFETY: `T` is `Sync`; shared access reads the immutable `provider` and `data`.
 unsafe impl<T: Revoke> Sync for RevokeRegistration<T> {}
+
+/// Where a provider's memory lies for the CPU, and its bus offset.
+#[derive(Clone, Copy)]
+pub(crate) struct Span {
+    /// CPU physical address of the first byte.
+    pub(crate) start: u64,
+    /// CPU physical address of the last byte.
+    pub(crate) end: u64,
+    /// Bus address minus CPU physical address (wrapping).
+    pub(crate) bus_offset: u64,
+}
+
+/// A provider borrowed for `'a` without a reference of its own: from a page of its memory,
+/// which keeps the provider, or from a C caller that holds one.
+///
+/// # Invariants
+///
+/// `ptr` is a live provider for `'a`.
+#[derive(Clone, Copy)]
+pub(crate) struct ProviderView<'a> {
+    ptr: NonNull<bindings::p2pmem_provider>,
+    _provider: PhantomData<&'a bindings::p2pmem_provider>,
+}
+
+impl<'a> ProviderView<'a> {
+    /// The provider at `p`, or `None` if it is NULL.
+    ///
+    /// # Safety
+    ///
+    /// A non-NULL `p` is a live provider for `'a`.
+    pub(crate) unsafe fn from_raw(p: *mut bindings::p2pmem_provider) -> Option<Self> {
+        // INVARIANT: the safety requirements.
+        NonNull::new(p).map(|ptr| Self {
+            ptr,
+            _provider: PhantomData,
+        })
+    }
+
+    /// The provider whose memory `page` is, or `None` if it is not p2pmem.
+    pub(crate) fn of_page(page: &BorrowedPage<'a>) -> Option<Self> {
+        // SAFETY: `page` is a valid page.
+        let p = unsafe { bindings::p2pmem_page_provider(page.as_ptr()) };
+        // INVARIANT: a page of a provider's memory keeps the provider for as long as it is
+        // valid, `'a`.
+        NonNull::new(p).map(|ptr| Self {
+            ptr,
+            _provider: PhantomData,
+        })
+    }
+
+    /// The PCI function whose BAR the memory is.
+    pub(crate) fn pci(&self) -> &'a pci::Device {
+        // SAFETY: `self.ptr` is live for `'a` (type invariant).
+        unsafe { pci_of(self.ptr) }
+    }
+
+    /// The N of `p2pmemN`.
+    pub(crate) fn id(&self) -> i32 {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { bindings::p2pmem_provider_id(self.ptr.as_ptr()) }
+    }
+
+    /// Where the memory lies.
+    pub(crate) fn span(&self) -> Span {
+        let mut s = bindings::p2pmem_provider_span::default();
+        // SAFETY: `self.ptr` is live (type invariant); `s` is a valid out-parameter.
+        unsafe { bindings::p2pmem_provider_span(self.ptr.as_ptr(), &mut s) };
+        Span {
+            start: s.start,
+            end: s.end,
+            bus_offset: s.bus_offset,
+        }
+    }
+}
+
+impl PartialEq for ProviderView<'_> {
+    fn eq(&self, other: &Self) -> bool {
+        self.ptr == other.ptr
+    }
+}
 
 /// The published providers now, referenced.
 pub(crate) fn published() -> Result<KVec<ProviderRef>> {

@@ -15,7 +15,6 @@ mod tests {
                 bar_info,
                 ProviderMem, //
             },
-            shim::RangeMapping,
             testing::{
                 dma_mask,
                 map_sg,
@@ -41,12 +40,20 @@ mod tests {
     fn map_range(
         client: &device::Device,
         provider: &kpci::Device,
-        bar: u32,
+        bar: i32,
         offset: u64,
         len: usize,
     ) -> Result<u64> {
-        let m = RangeMapping::new(client, provider, bar, offset, len, DataDirection::ToDevice)?;
-        Ok(m.dma_addr())
+        let m = crate::shim::map_range(
+            client,
+            provider,
+            bar,
+            offset,
+            len,
+            DataDirection::ToDevice,
+            0,
+        )?;
+        Ok(m.addr())
     }
 
     /// Bus = CPU + this, as a host bridge with a 64-bit window would have it.
@@ -116,6 +123,51 @@ mod tests {
             .err(),
             Some(EIO)
         );
+        set_dma_mask(client, saved)?;
+        drop(ram);
+        Ok(())
+    }
+
+    #[test]
+    fn map_sg_refuses_a_segment_leaving_the_provider() -> Result {
+        let cmb = cmb_nvme().ok_or(ENODEV)?;
+        let client = edu().ok_or(ENODEV)?;
+        let client = client.as_ref();
+        let mem = ProviderMem::new(&cmb, 2, 0, CMB_SIZE, Some(OFFSET))?;
+        // The whole pool, so its last page is ours.
+        let size = usize::try_from(CMB_SIZE)?;
+        let all = mem.alloc(size).ok_or(ENOMEM)?;
+        let last = all.as_ptr().map_addr(|p| p.saturating_add(size - PAGE));
+        let mut ram = KVec::<u8>::with_capacity(PAGE, GFP_KERNEL)?;
+        let ram_ptr = NonNull::new(ram.as_mut_ptr().cast()).ok_or(ENOMEM)?;
+        let saved = dma_mask(client);
+        set_dma_mask(client, u64::MAX)?;
+        // The last page on its own maps, at its bus address.
+        let m = map_sg(client, &[(last, 4096)])?;
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0], (virt_to_phys(last) + OFFSET, 4096));
+        // One byte past the end of the memory: refused, also after a RAM segment that mapped
+        // (which is unmapped again).
+        assert_eq!(map_sg(client, &[(last, 4097)]).err(), Some(EINVAL));
+        assert_eq!(
+            map_sg(client, &[(ram_ptr, 2048), (last, 8192)]).err(),
+            Some(EINVAL)
+        );
+        // RAM and p2pmem, alternating: each its own entry.
+        let m = map_sg(
+            client,
+            &[
+                (ram_ptr, 512),
+                (all.as_ptr(), 4096),
+                (ram_ptr, 1024),
+                (last, 4096),
+            ],
+        )?;
+        assert_eq!(m.len(), 4);
+        assert_eq!(m[0], (virt_to_phys(ram_ptr), 512));
+        assert_eq!(m[1], (virt_to_phys(all.as_ptr()) + OFFSET, 4096));
+        assert_eq!(m[2], (virt_to_phys(ram_ptr), 1024));
+        assert_eq!(m[3], (virt_to_phys(last) + OFFSET, 4096));
         set_dma_mask(client, saved)?;
         drop(ram);
         Ok(())
