@@ -110,7 +110,7 @@ size_t p2pmem_provider_avail(struct p2pmem_provider *p);
 int p2pmem_devm_add_provider(struct device *dev, void *provider);
 void p2pmem_provider_drop(void *provider);
 void p2pmem_provider_ref(struct p2pmem_provider *p);
-/* Where a provider's memory lies, for the map shim (src/ffi/provider.rs). */
+/* Where a provider's memory lies, for the map shim and the DMA API check (src/ffi/provider.rs). */
 struct p2pmem_provider_span {
 	u64 start;		/* CPU physical address of the first byte */
 	u64 end;		/* and of the last */
@@ -146,8 +146,6 @@ int p2pmem_dma_mapping_error(struct device *dev, dma_addr_t addr);
 
 /* rust/provider.c, for claims (src/ffi/provider.rs) */
 bool p2pmem_published_on(struct pci_dev *pdev);
-/* The provider's CPU range and bus offset, for the DMA API check. */
-void p2pmem_provider_range(struct p2pmem_provider *p, u64 *start, u64 *len, u64 *bus_offset);
 /* The class device p2pmemN. */
 struct device *p2pmem_provider_device(struct p2pmem_provider *p);
 

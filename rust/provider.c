@@ -606,13 +606,6 @@ struct pci_dev *p2pmem_provider_pci_dev(struct p2pmem_provider *p)
 }
 EXPORT_SYMBOL_GPL(p2pmem_provider_pci_dev);
 
-void p2pmem_provider_range(struct p2pmem_provider *p, u64 *start, u64 *len, u64 *bus_offset)
-{
-	*start = p->pgmap.range.start;
-	*len = range_len(&p->pgmap.range);
-	*bus_offset = p->bus_offset;
-}
-
 struct device *p2pmem_provider_device(struct p2pmem_provider *p)
 {
 	return &p->dev;

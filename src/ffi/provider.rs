@@ -321,21 +321,14 @@ impl ProviderRef {
 
     /// The memory's CPU physical range and the host bridge's bus offset.
     pub(crate) fn range(&self) -> ProviderRange {
-        let (mut start, mut len, mut bus_offset) = (0, 0, 0);
-        // SAFETY: `self.ptr` is referenced (type invariant); valid out-parameters. The range
-        // and the offset are set at creation and never change.
-        unsafe {
-            bindings::p2pmem_provider_range(
-                self.ptr.as_ptr(),
-                &mut start,
-                &mut len,
-                &mut bus_offset,
-            )
-        };
+        let mut s = bindings::p2pmem_provider_span::default();
+        // SAFETY: `self.ptr` is referenced (type invariant); `s` is a valid out-parameter. The
+        // range and the offset are set at creation and never change.
+        unsafe { bindings::p2pmem_provider_span(self.ptr.as_ptr(), &mut s) };
         ProviderRange {
-            start,
-            len,
-            bus_offset,
+            start: s.start,
+            len: s.end.wrapping_sub(s.start).wrapping_add(1),
+            bus_offset: s.bus_offset,
         }
     }
 
