@@ -15,7 +15,7 @@
  *   swiotlb bouncing (dma-direct then gives the CPU address, which is the bus address), or
  *   root opted in with pin_through_iommu=1 or pin_when_bouncing=1 (never with a bus offset);
  *   and only when every block, net or RDMA PCI function can reach the provider
- *   (p2pmem_pin_check(), src/pin.rs), unless root set the provider's pin_any_client.
+ *   unless root set the provider's pin_any_client. The rule is p2pmem_pinnable() (src/pin.rs).
  * - CPU-only (VM_PFNMAP | VM_IO, vmf_insert_pfn): GUP refuses it, so the pages never reach a
  *   generic DMA path; O_DIRECT gets EFAULT.
  * Memory is zeroed before it is mapped (clear_user_memory). A mapping owns its allocation
@@ -28,7 +28,6 @@
  */
 
 #include <linux/fs.h>
-#include <linux/iommu.h>
 #include <linux/miscdevice.h>
 #include <linux/mm.h>
 #include <linux/module.h>
@@ -38,7 +37,6 @@
 #include <linux/refcount.h>
 #include <linux/sched.h>
 #include <linux/slab.h>
-#include <linux/swiotlb.h>
 
 #include "helpers.h"
 #include "provider.h"
@@ -74,44 +72,6 @@ struct p2pmem_umap {
 	size_t len;
 	bool pinnable;			/* struct pages (VM_MIXEDMAP), else VM_PFNMAP */
 };
-
-/* Whether user mappings of @p may be pinned; logs why not the first time. */
-static bool p2pmem_pinnable(struct p2pmem_provider *p)
-{
-	bool translated = false;
-	char why[256];
-
-#ifdef CONFIG_IOMMU_API
-	struct iommu_domain *domain = iommu_get_domain_for_dev(&p->pdev->dev);
-
-	translated = domain && domain->type != IOMMU_DOMAIN_IDENTITY;
-#endif
-	if (p->bus_offset) {
-		dev_info_once(&p->dev, "bus offset %#llx: user mappings are CPU-only\n",
-			      p->bus_offset);
-		return false;
-	}
-	if (translated && !pin_through_iommu) {
-		dev_info_once(&p->dev,
-			      "an IOMMU translates DMA: user mappings are CPU-only (pin_through_iommu=1 to override)\n");
-		return false;
-	}
-	/* swiotlb=force or memory encryption: dma-direct would copy the data through RAM. */
-	if (is_swiotlb_force_bounce(&p->pdev->dev) && !pin_when_bouncing) {
-		dev_info_once(&p->dev,
-			      "swiotlb bounces all DMA: user mappings are CPU-only (pin_when_bouncing=1 to override)\n");
-		return false;
-	}
-	/* Topology: every function userspace can make DMA to the pages must reach them. */
-	if (p2pmem_pin_check(p, READ_ONCE(p->pin_any_client), pin_through_iommu, why,
-			     sizeof(why))) {
-		dev_info_ratelimited(&p->dev,
-				     "user mappings are CPU-only: %s; to pin anyway: echo 1 > /sys/class/p2pmem/%s/pin_any_client\n",
-				     why, dev_name(&p->dev));
-		return false;
-	}
-	return true;
-}
 
 /* A copy of a VMA (mremap() moving it) maps the same memory. */
 static void p2pmem_umap_open(struct vm_area_struct *vma)
@@ -215,7 +175,8 @@ static int p2pmem_mmap_locked(struct p2pmem_provider *p, struct vm_area_struct *
 		dev_info_ratelimited(&p->dev, "%s: only mappings at offset 0\n", current->comm);
 		return -EINVAL;
 	}
-	pinnable = p2pmem_pinnable(p);
+	pinnable = p2pmem_pinnable(p, READ_ONCE(p->pin_any_client), pin_through_iommu,
+				   pin_when_bouncing);
 	if (!tracked && !pinnable) {
 		dev_info_ratelimited(&p->dev, "%s: CPU-only mappings only through /dev/%s\n",
 				     current->comm, dev_name(&p->dev));

@@ -150,13 +150,13 @@ bool p2pmem_published_on(struct pci_dev *pdev);
 struct device *p2pmem_provider_device(struct p2pmem_provider *p);
 
 /*
- * src/ffi/pin.rs: the topology rule of pinnable user mappings (rust/chardev.c). 0 when every
- * bus-mastering PCI function with a block, net or RDMA device below it may DMA to @p's memory
- * (or @any_client skips them; @through_iommu skips the IOMMU rule), else -EREMOTEIO with the
- * first that may not and why in @why (NUL-terminated, truncated to @len).
+ * src/ffi/pin.rs: whether user mappings of @p may be pinned (src/pin.rs): no bus offset, no
+ * translating IOMMU (unless @through_iommu), no forced swiotlb bouncing (unless
+ * @when_bouncing), and every bus-mastering PCI function with a block, net or RDMA device below
+ * it may DMA to the memory (unless @any_client). Logs why not.
  */
-int p2pmem_pin_check(struct p2pmem_provider *p, bool any_client, bool through_iommu, char *why,
-		     size_t len);
+bool p2pmem_pinnable(struct p2pmem_provider *p, bool any_client, bool through_iommu,
+		     bool when_bouncing);
 
 /* rust/bench.c, linked only against a kernel with CONFIG_PCI_P2PDMA (the bench flavor) */
 int p2pmem_bench_register(void);

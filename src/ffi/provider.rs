@@ -587,6 +587,12 @@ impl<'a> ProviderView<'a> {
         unsafe { bindings::p2pmem_provider_id(self.ptr.as_ptr()) }
     }
 
+    /// The class device `p2pmemN`.
+    pub(crate) fn device(&self) -> &'a device::Device {
+        // SAFETY: `self.ptr` is live for `'a` (type invariant), and so is its class device.
+        unsafe { device::Device::from_raw(bindings::p2pmem_provider_device(self.ptr.as_ptr())) }
+    }
+
     /// Where the memory lies.
     pub(crate) fn span(&self) -> Span {
         let mut s = bindings::p2pmem_provider_span::default();
