@@ -26,6 +26,7 @@ pub(crate) mod shim;
 #[cfg(P2PMEM_KUNIT)]
 pub(crate) mod testing;
 pub(crate) mod vcache;
+pub(crate) mod workqueue;
 pub(crate) mod xarray;
 
 /// The raw `struct device` of a device, for the C glue.

@@ -3,7 +3,7 @@
 //! The C API functions implemented in Rust (`include/linux/p2pmem.h`, exported by
 //! `rust/exports.c`).
 
-mod claim;
+pub(crate) mod claim;
 
 use kernel::{
     bindings as kbindings,

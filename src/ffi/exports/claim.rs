@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The C API of claims and control values (`include/linux/p2pmem.h`): `p2pmem_enable_store()`,
-//! `p2pmem_enable_show()`, `p2pmem_claim()` and its accessors, `p2pmem_dma_api_check()`. Each
-//! turns its pointers into safe types and calls `src/claim.rs`.
+//! `p2pmem_enable_show()`, `p2pmem_claim()` and its accessors, `p2pmem_claim_set_expire()`,
+//! `p2pmem_dma_api_check()`. Each turns its pointers into safe types and calls `src/claim.rs`.
 
 use kernel::{
     bindings as kbindings,
@@ -182,6 +182,55 @@ unsafe fn held<'a>(c: *mut bindings::p2pmem_claim) -> Pin<&'a Held> {
     unsafe { <Pin<KBox<Held>>>::borrow(c.cast::<c_void>()) }
 }
 
+/// An owner's callback set with [`p2pmem_claim_set_expire`].
+///
+/// # Invariants
+///
+/// `f(data)` may be called once, from any thread in process context, while the claim it was
+/// set on exists (the owner's contract in `include/linux/p2pmem.h`).
+#[derive(Clone, Copy)]
+pub(crate) struct ExpireFn {
+    f: unsafe extern "C" fn(*mut c_void),
+    data: *mut c_void,
+}
+
+// SAFETY: the owner lets the callback run from any thread (type invariant); `data` is only
+// handed back to it.
+unsafe impl Send for ExpireFn {}
+
+// SAFETY: see `Send`: the value is two pointers that are only copied.
+unsafe impl Sync for ExpireFn {}
+
+impl ExpireFn {
+    /// Calls the owner's callback. The claim calls it at most once, before it is freed.
+    pub(crate) fn call(self) {
+        // SAFETY: called from process context while the claim exists (type invariant).
+        unsafe { (self.f)(self.data) }
+    }
+}
+
+/// `p2pmem_claim_set_expire()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// `c` is a claim from [`p2pmem_claim`], not released; `expire` is NULL or may be called with
+/// `data` from a workqueue until `p2pmem_unclaim()` of `c` returns.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_claim_set_expire(
+    c: *mut bindings::p2pmem_claim,
+    expire: Option<unsafe extern "C" fn(*mut c_void)>,
+    data: *mut c_void,
+) {
+    if is_err_or_null(c) {
+        return;
+    }
+    // SAFETY: a live claim (caller's contract).
+    let c = unsafe { held(c) };
+    // INVARIANT: the caller lets `expire(data)` run while `c` exists (caller's contract).
+    let callback = expire.map(|f| ExpireFn { f, data });
+    claim::set_expire(&c, callback);
+}
+
 /// `p2pmem_claim_provider()`: see its kernel-doc in `include/linux/p2pmem.h`.
 ///
 /// # Safety
@@ -266,6 +315,12 @@ const _: () = {
     let _: [Claim; 2] = [bindings::p2pmem_claim, p2pmem_claim];
     type Unclaim = unsafe extern "C" fn(*mut bindings::p2pmem_claim);
     let _: [Unclaim; 2] = [bindings::p2pmem_unclaim, p2pmem_unclaim];
+    type SetExpire = unsafe extern "C" fn(
+        *mut bindings::p2pmem_claim,
+        Option<unsafe extern "C" fn(*mut c_void)>,
+        *mut c_void,
+    );
+    let _: [SetExpire; 2] = [bindings::p2pmem_claim_set_expire, p2pmem_claim_set_expire];
     type Provider =
         unsafe extern "C" fn(*mut bindings::p2pmem_claim) -> *mut bindings::p2pmem_provider;
     let _: [Provider; 2] = [bindings::p2pmem_claim_provider, p2pmem_claim_provider];
