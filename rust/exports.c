@@ -32,6 +32,9 @@ EXPORT_SYMBOL_GPL(p2pmem_claim);
 extern typeof(p2pmem_unclaim) p2pmem_unclaim;
 EXPORT_SYMBOL_GPL(p2pmem_unclaim);
 
+extern typeof(p2pmem_claim_set_expire) p2pmem_claim_set_expire;
+EXPORT_SYMBOL_GPL(p2pmem_claim_set_expire);
+
 extern typeof(p2pmem_claim_provider) p2pmem_claim_provider;
 EXPORT_SYMBOL_GPL(p2pmem_claim_provider);
 

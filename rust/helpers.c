@@ -29,6 +29,17 @@ const char *p2pmem_param_host_bridge_allow(void)
 	return host_bridge_allow;
 }
 
+static unsigned int claim_revoke_timeout = 10;
+module_param(claim_revoke_timeout, uint, 0644);
+MODULE_PARM_DESC(claim_revoke_timeout,
+		 "Seconds from a provider's revocation until the owners of its claims are told that its memory is still allocated (default 10, at most 3600)");
+
+/* Read at each revocation; src/claim.rs applies the bound. */
+unsigned int p2pmem_param_claim_revoke_timeout(void)
+{
+	return READ_ONCE(claim_revoke_timeout);
+}
+
 static ssize_t host_bridge_allow_show(const struct class *class,
 				      const struct class_attribute *attr, char *buf)
 {

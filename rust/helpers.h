@@ -45,6 +45,7 @@ struct p2pmem_cpu_info {
 
 int p2pmem_class_register(void);
 const char *p2pmem_param_host_bridge_allow(void);
+unsigned int p2pmem_param_claim_revoke_timeout(void);
 const struct class *p2pmem_class_get(void);
 
 /* Implemented in Rust (src/ffi/class.rs), called by the class attribute. */
@@ -106,6 +107,7 @@ void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size);
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size);
 u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr);
 size_t p2pmem_provider_avail(struct p2pmem_provider *p);
+long p2pmem_provider_allocations(struct p2pmem_provider *p);
 /* Drops a Rust Provider when the device's driver unbinds (or at once, on error). */
 int p2pmem_devm_add_provider(struct device *dev, void *provider);
 void p2pmem_provider_drop(void *provider);

@@ -574,6 +574,11 @@ u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr)
 	return p->pgmap.range.start + p->bus_offset + (addr - p->vaddr);
 }
 
+long p2pmem_provider_allocations(struct p2pmem_provider *p)
+{
+	return atomic_long_read(&p->allocations);
+}
+
 size_t p2pmem_provider_avail(struct p2pmem_provider *p)
 {
 	size_t avail = 0;

@@ -15,6 +15,7 @@ use core::fmt::{
 
 use kernel::{
     device,
+    new_mutex,
     pci,
     prelude::*,
     sync::{
@@ -23,12 +24,23 @@ use kernel::{
             AtomicFlag,
             Relaxed, //
         },
+        Arc,
+        Mutex, //
+    },
+    time::msecs_to_jiffies,
+    workqueue::{
+        self,
+        impl_has_delayed_work,
+        new_delayed_work,
+        DelayedWork,
+        WorkItem, //
     }, //
 };
 
 use crate::{
     display::Shown,
     ffi::{
+        c_callback::CCallback,
         dma, iommu,
         pci::{
             self as kpci,
@@ -36,6 +48,7 @@ use crate::{
             PciFn, //
         },
         provider::{
+            claim_revoke_timeout,
             published,
             published_on,
             rand_below,
@@ -44,6 +57,7 @@ use crate::{
             RevokeRegistration,
             Sgl, //
         },
+        workqueue::cancel_delayed_sync,
     },
     host_bridge::Snapshot,
     policy::{
@@ -227,16 +241,100 @@ fn name_of(dev: &device::Device) -> &str {
     text(dev.name().to_bytes())
 }
 
-/// A consumer's hold on one provider: allocations fail once the provider starts going away.
-pub(crate) struct Claim {
+/// The most seconds `claim_revoke_timeout` counts for.
+const REVOKE_TIMEOUT_MAX: u32 = 3600;
+
+/// What [`Expire`] changes under its lock.
+struct ExpireState {
+    /// The owner's callback (`p2pmem_claim_set_expire()`), `None` for none.
+    callback: Option<CCallback>,
+    /// The provider was revoked.
+    revoked: bool,
+    /// The deadline was started (at most once per claim), with this many seconds.
+    armed: Option<u32>,
+}
+
+/// A claim's deadline after its provider's revocation: if the provider still has allocations
+/// `claim_revoke_timeout` seconds after it, the owner's callback runs, once, from the system
+/// workqueue. The claim cancels it, and waits for it, before it is freed.
+#[pin_data]
+struct Expire {
+    #[pin]
+    work: DelayedWork<Expire>,
+    provider: ProviderRef,
     who: [u8; WHO_LEN],
     who_len: usize,
+    #[pin]
+    state: Mutex<ExpireState>,
+}
+
+impl_has_delayed_work! {
+    impl HasDelayedWork<Self> for Expire { self.work }
+}
+
+impl Expire {
+    fn who(&self) -> &str {
+        text(&self.who[..self.who_len])
+    }
+
+    /// Starts the deadline once the provider is revoked and a callback is set, unless it was
+    /// started already.
+    fn arm(this: &Arc<Self>, s: &mut ExpireState) {
+        if !s.revoked || s.callback.is_none() || s.armed.is_some() {
+            return;
+        }
+        let secs = claim_revoke_timeout().min(REVOKE_TIMEOUT_MAX);
+        s.armed = Some(secs);
+        // Not pending before (armed once): the enqueue cannot fail.
+        let _ = workqueue::system().enqueue_delayed(this.clone(), msecs_to_jiffies(secs * 1000));
+    }
+}
+
+impl WorkItem for Expire {
+    type Pointer = Arc<Expire>;
+
+    fn run(this: Arc<Expire>) {
+        let held = this.provider.allocations();
+        if held == 0 {
+            return;
+        }
+        let (callback, secs) = {
+            let s = this.state.lock();
+            (s.callback, s.armed.unwrap_or_default())
+        };
+        let Some(callback) = callback else {
+            return;
+        };
+        pr_warn!(
+            "{}: {} allocations of {} still allocated {} s after its revocation; ending its I/O\n",
+            this.who(),
+            held,
+            name_of(this.provider.device()),
+            secs
+        );
+        callback.call();
+    }
+}
+
+/// A consumer's hold on one provider: allocations fail once the provider starts going away.
+///
+/// Dropped only once unregistered from the provider (as the data of a [`Held`]), so that no
+/// revocation starts its deadline any more.
+pub(crate) struct Claim {
     revoked: AtomicFlag,
+    expire: Arc<Expire>,
 }
 
 impl Claim {
     fn who(&self) -> &str {
-        text(&self.who[..self.who_len])
+        self.expire.who()
+    }
+}
+
+impl Drop for Claim {
+    fn drop(&mut self) {
+        // The callback never runs after `p2pmem_unclaim()`: nothing arms it any more.
+        cancel_delayed_sync(&self.expire);
     }
 }
 
@@ -248,6 +346,9 @@ impl Revoke for Claim {
             self.who(),
             name_of(provider.device())
         );
+        let mut s = self.expire.state.lock();
+        s.revoked = true;
+        Expire::arm(&self.expire, &mut s);
     }
 }
 
@@ -319,13 +420,36 @@ pub(crate) fn claim(
     }
 
     let kept = &who[..who.len().min(WHO_LEN)];
-    let mut c = Claim {
-        who: [0; WHO_LEN],
-        who_len: kept.len(),
+    let mut who_buf = [0; WHO_LEN];
+    who_buf[..kept.len()].copy_from_slice(kept);
+    let expire_provider = provider.clone();
+    let expire = Arc::pin_init(
+        pin_init!(Expire {
+            work <- new_delayed_work!("p2pmem_claim::expire"),
+            provider: expire_provider,
+            who: who_buf,
+            who_len: kept.len(),
+            state <- new_mutex!(ExpireState {
+                callback: None,
+                revoked: false,
+                armed: None,
+            }),
+        }),
+        GFP_KERNEL,
+    )?;
+    let c = Claim {
         revoked: AtomicFlag::new(false),
+        expire,
     };
-    c.who[..kept.len()].copy_from_slice(kept);
     RevokeRegistration::new(provider, c)
+}
+
+/// `p2pmem_claim_set_expire()`: sets (or with `None` clears) the owner's callback; starts the
+/// deadline if the provider was revoked already.
+pub(crate) fn set_expire(c: &Held, callback: Option<CCallback>) {
+    let mut s = c.expire.state.lock();
+    s.callback = callback;
+    Expire::arm(&c.expire, &mut s);
 }
 
 /// `p2pmem_claim_alloc_sgl()`: `None` once the provider is going away, or when its pool is

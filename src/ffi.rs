@@ -7,6 +7,7 @@
 //! rest of the module builds on.
 
 pub(crate) mod bench;
+pub(crate) mod c_callback;
 pub(crate) mod class;
 pub(crate) mod dma;
 pub(crate) mod dma_mapping;
@@ -26,6 +27,7 @@ pub(crate) mod registry;
 pub(crate) mod scatterlist;
 #[cfg(P2PMEM_KUNIT)]
 pub(crate) mod testing;
+pub(crate) mod workqueue;
 pub(crate) mod xarray;
 
 /// The raw `struct device` of a device, for the C glue.

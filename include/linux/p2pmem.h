@@ -363,6 +363,29 @@ struct p2pmem_claim *p2pmem_claim(struct pci_dev *p2p_dev, struct device **clien
 void p2pmem_unclaim(struct p2pmem_claim *c);
 
 /**
+ * p2pmem_claim_set_expire() - be told when a revoked provider's memory is still allocated
+ * @c: the claim
+ * @expire: the callback, or NULL for none (the default)
+ * @data: its argument
+ *
+ * Revocation waits for every allocation of the provider, and nothing else bounds that wait: a
+ * consumer whose buffers wait on a peer (an NVMe/TCP write whose host never sends the data)
+ * would keep the teardown waiting forever. With a callback set, the claim starts a deadline
+ * when its provider is revoked (or at this call, if it was revoked already): the module
+ * parameter claim_revoke_timeout, 10 s by default. If the provider still has allocations
+ * then, @expire(@data) is called, once, and must make the consumer free what it holds, for
+ * instance by ending the queues or the controller that hold buffers, without waiting for
+ * its peer. p2pmem cannot tell which allocation came through which claim: every claim on the
+ * provider with a callback is told, including one whose owner holds nothing.
+ *
+ * @expire runs in a workqueue (process context) and may sleep. It must not call
+ * p2pmem_unclaim() on @c, which waits for it; the claim is not freed while it runs.
+ *
+ * Context: process context.
+ */
+void p2pmem_claim_set_expire(struct p2pmem_claim *c, void (*expire)(void *data), void *data);
+
+/**
  * p2pmem_claim_provider() - the provider a claim holds
  * @c: the claim
  *

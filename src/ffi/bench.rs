@@ -48,7 +48,7 @@ unsafe extern "C" fn p2pmem_bench_distance_uncached(
 ) -> kernel::ffi::c_int {
     let n = usize::try_from(num_clients).unwrap_or(0);
     // SAFETY: `provider` is live (caller's contract).
-    let pdev = unsafe { super::exports::pci_device(provider) };
+    let pdev = unsafe { super::pci::pci_device(provider) };
     match pdev {
         Some(pdev) if n > 0 && !clients.is_null() => {
             // SAFETY: `clients` points to `n` live devices (caller's contract).

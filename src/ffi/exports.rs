@@ -21,6 +21,7 @@ use kernel::{
 use super::{
     bindings,
     pci::{
+        pci_device,
         pci_parent_of,
         PciFn, //
     },
@@ -140,20 +141,6 @@ unsafe extern "C" fn p2pmem_find_many(
         }
     }
     crate::claim::find_many(&fns).map_or(core::ptr::null_mut(), ProviderRef::into_raw)
-}
-
-/// The PCI function of a `pci_dev` pointer.
-///
-/// # Safety
-///
-/// `pdev` is a live `pci_dev` for `'a`.
-pub(super) unsafe fn pci_device<'a>(pdev: *mut kbindings::pci_dev) -> Option<&'a pci::Device> {
-    if pdev.is_null() {
-        return None;
-    }
-    // SAFETY: `pdev` is a live `pci_dev` for `'a` (caller's contract).
-    let dev = unsafe { device::Device::from_raw(bindings::p2pmem_pci_dev_device(pdev)) };
-    <&pci::Device>::try_from(dev).ok()
 }
 
 /// `p2pmem_add_resource()`: see its kernel-doc in `include/linux/p2pmem.h`.

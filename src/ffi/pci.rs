@@ -176,6 +176,20 @@ impl PciFunction for PciFn<'_> {
     }
 }
 
+/// The PCI function of a `pci_dev` pointer.
+///
+/// # Safety
+///
+/// `pdev` is a live `pci_dev` for `'a`.
+pub(crate) unsafe fn pci_device<'a>(pdev: *mut kbindings::pci_dev) -> Option<&'a pci::Device> {
+    if pdev.is_null() {
+        return None;
+    }
+    // SAFETY: `pdev` is a live `pci_dev` for `'a` (caller's contract).
+    let dev = unsafe { device::Device::from_raw(bindings::p2pmem_pci_dev_device(pdev)) };
+    <&pci::Device>::try_from(dev).ok()
+}
+
 /// The PCI function at `addr`, referenced, if there is one.
 pub(crate) fn get(addr: PciAddr) -> Option<ARef<pci::Device>> {
     // SAFETY: no preconditions; returns a referenced device or NULL.
@@ -322,7 +336,7 @@ impl Iterator for Functions {
         // INVARIANT: `self.cur` is now NULL or referenced.
         self.cur = unsafe { kbindings::pci_get_device(any, any, self.cur) };
         // SAFETY: `self.cur` is NULL or referenced, so live until the next call or drop.
-        let dev = unsafe { super::exports::pci_device(self.cur) }?;
+        let dev = unsafe { pci_device(self.cur) }?;
         Some(ARef::from(dev))
     }
 }

@@ -354,6 +354,13 @@ impl ProviderRef {
         })
     }
 
+    /// How many allocations of its memory are live now (`p2pmem_provider_allocations()`): a
+    /// snapshot.
+    pub(crate) fn allocations(&self) -> kernel::ffi::c_long {
+        // SAFETY: `self.ptr` is referenced (type invariant).
+        unsafe { bindings::p2pmem_provider_allocations(self.ptr.as_ptr()) }
+    }
+
     /// Hands the reference to a C caller.
     pub(crate) fn into_raw(self) -> *mut bindings::p2pmem_provider {
         let p = self.ptr.as_ptr();
@@ -432,6 +439,12 @@ impl Drop for Sgl<'_> {
 pub(crate) fn published_on(pdev: &pci::Device) -> bool {
     // SAFETY: `raw_pci(pdev)` is a live `pci_dev`.
     unsafe { bindings::p2pmem_published_on(super::pci::raw_pci(pdev)) }
+}
+
+/// The module parameter `claim_revoke_timeout`, as set now: seconds, not bounded.
+pub(crate) fn claim_revoke_timeout() -> u32 {
+    // SAFETY: reads a module parameter; callable at any time.
+    unsafe { bindings::p2pmem_param_claim_revoke_timeout() }
 }
 
 /// What a [`RevokeRegistration`] does when its provider starts going away.

@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! The C API of claims and control values (`include/linux/p2pmem.h`): `p2pmem_enable_store()`,
-//! `p2pmem_enable_show()`, `p2pmem_claim()` and its accessors, `p2pmem_dma_api_check()`. Each
-//! turns its pointers into safe types and calls `src/claim.rs`.
+//! `p2pmem_enable_show()`, `p2pmem_claim()` and its accessors, `p2pmem_claim_set_expire()`,
+//! `p2pmem_dma_api_check()`. Each turns its pointers into safe types and calls `src/claim.rs`.
 
 use kernel::{
     bindings as kbindings,
@@ -21,13 +21,12 @@ use kernel::{
     types::ForeignOwnable, //
 };
 
-use super::{
-    super::{
-        bindings,
-        class::SliceWriter,
-        provider::ProviderRef, //
-    },
-    pci_device,
+use super::super::{
+    bindings,
+    c_callback::CCallback,
+    class::SliceWriter,
+    pci::pci_device,
+    provider::ProviderRef, //
 };
 use crate::claim::{
     self,
@@ -182,6 +181,29 @@ unsafe fn held<'a>(c: *mut bindings::p2pmem_claim) -> Pin<&'a Held> {
     unsafe { <Pin<KBox<Held>>>::borrow(c.cast::<c_void>()) }
 }
 
+/// `p2pmem_claim_set_expire()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// `c` is a claim from [`p2pmem_claim`], not released; `expire` is NULL or may be called with
+/// `data` from a workqueue until `p2pmem_unclaim()` of `c` returns.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_claim_set_expire(
+    c: *mut bindings::p2pmem_claim,
+    expire: Option<unsafe extern "C" fn(*mut c_void)>,
+    data: *mut c_void,
+) {
+    if is_err_or_null(c) {
+        return;
+    }
+    // SAFETY: a live claim (caller's contract).
+    let c = unsafe { held(c) };
+    // SAFETY: the caller lets `expire(data)` run once from a workqueue while `c` exists
+    // (caller's contract), which is what the claim does with it.
+    let callback = expire.map(|f| unsafe { CCallback::new(f, data) });
+    claim::set_expire(&c, callback);
+}
+
 /// `p2pmem_claim_provider()`: see its kernel-doc in `include/linux/p2pmem.h`.
 ///
 /// # Safety
@@ -266,6 +288,12 @@ const _: () = {
     let _: [Claim; 2] = [bindings::p2pmem_claim, p2pmem_claim];
     type Unclaim = unsafe extern "C" fn(*mut bindings::p2pmem_claim);
     let _: [Unclaim; 2] = [bindings::p2pmem_unclaim, p2pmem_unclaim];
+    type SetExpire = unsafe extern "C" fn(
+        *mut bindings::p2pmem_claim,
+        Option<unsafe extern "C" fn(*mut c_void)>,
+        *mut c_void,
+    );
+    let _: [SetExpire; 2] = [bindings::p2pmem_claim_set_expire, p2pmem_claim_set_expire];
     type Provider =
         unsafe extern "C" fn(*mut bindings::p2pmem_claim) -> *mut bindings::p2pmem_provider;
     let _: [Provider; 2] = [bindings::p2pmem_claim_provider, p2pmem_claim_provider];

@@ -14,22 +14,20 @@ use kernel::{
     prelude::*, //
 };
 
-use super::{
-    super::{
-        bindings,
-        dma_mapping::{
-            direction_from_raw,
-            DmaMapping,
-            MapKind, //
-        },
-        provider::ProviderView,
-        scatterlist::{
-            SGChain,
-            SGMapping,
-            SGTableMut, //
-        },
+use super::super::{
+    bindings,
+    dma_mapping::{
+        direction_from_raw,
+        DmaMapping,
+        MapKind, //
     },
-    pci_device,
+    pci::pci_device,
+    provider::ProviderView,
+    scatterlist::{
+        SGChain,
+        SGMapping,
+        SGTableMut, //
+    },
 };
 use crate::shim;
 
