@@ -3,6 +3,5 @@
  * Input of the module's own bindgen step: headers whose declarations the kernel crate's
  * bindings lack.
  */
-#include <linux/genalloc.h>
 #include <linux/p2pmem.h>
 #include "helpers.h"

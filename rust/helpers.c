@@ -7,7 +7,6 @@
 #include <linux/build_bug.h>
 #include <linux/device/class.h>
 #include <linux/dma-mapping.h>
-#include <linux/genalloc.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
@@ -247,12 +246,6 @@ void p2pmem_cpu_info(struct p2pmem_cpu_info *info)
 	info->amd = false;
 	info->family = 0;
 #endif
-}
-
-unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t size,
-						 void **owner)
-{
-	return gen_pool_alloc_owner(pool, size, owner);
 }
 
 /* Static inlines and macros of src/ffi/{ratelimit,xarray,dma,pci}.rs. */

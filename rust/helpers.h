@@ -9,7 +9,6 @@
 #include <linux/types.h>
 
 struct device;
-struct gen_pool;
 struct page;
 struct pci_dev;
 struct scatterlist;
@@ -73,9 +72,6 @@ struct device *p2pmem_pci_dev_device(struct pci_dev *pdev);
 struct device *p2pmem_pci_parent_of(struct device *dev);
 void p2pmem_pci_put(struct device *dev);
 void p2pmem_cpu_info(struct p2pmem_cpu_info *info);
-
-unsigned long p2pmem_helper_gen_pool_alloc_owner(struct gen_pool *pool, size_t size,
-						 void **owner);
 
 /* rust/provider.c */
 struct class;

@@ -12,10 +12,6 @@ pub(crate) mod class;
 pub(crate) mod dma;
 pub(crate) mod dma_mapping;
 pub(crate) mod exports;
-// Providers use the page index (src/page_index.rs); this safe genalloc wrapper is exercised by
-// KUnit, and the benchmark compares the two (rust/bench.c).
-#[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
-pub(crate) mod genpool;
 pub(crate) mod iommu;
 pub(crate) mod notifier;
 mod page_index;
@@ -38,7 +34,7 @@ fn dev_raw(dev: &kernel::device::Device) -> *mut kernel::bindings::device {
         .cast_mut()
 }
 
-/// Bindings generated from `rust/bindings.h`: genalloc and the module's C glue.
+/// Bindings generated from `rust/bindings.h`: the module's C glue and the public header.
 ///
 /// Types the kernel crate already binds come from `kernel::bindings`, so the two sets of bindings
 /// share them.

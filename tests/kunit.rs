@@ -11,8 +11,6 @@ mod claim;
 mod class;
 #[path = "kunit/devices.rs"]
 mod devices;
-#[path = "kunit/genpool.rs"]
-mod genpool;
 #[path = "kunit/policy.rs"]
 mod policy;
 #[path = "kunit/provider.rs"]
