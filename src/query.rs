@@ -5,7 +5,9 @@
 //!
 //! Write `PROVIDER CLIENT` (PCI addresses) to `query`, then read one `key=value` per line:
 //! `provider`, `client`, `map_type` (`BUS_ADDR`, `THRU_HOST_BRIDGE`, `NOT_SUPPORTED`),
-//! `distance`, `reason`, then `cached_map_type` and `cached_distance`: what the verdict cache
+//! `distance`, `reason`, `cause`, `host_bridge` and `fix` (the policy's stable names of the
+//! path and the host-bridge decision, and the change that allows P2P; `none` where there is
+//! none), then `cached_map_type` and `cached_distance`: what the verdict cache
 //! held for the pair before this read (`none` when nothing). Nothing is allocated from any
 //! provider and the answer is computed at read time, so ACS changes made with setpci show at
 //! once; the cache keeps its entry until flushed (`/sys/class/p2pmem/flush`), and a read fills
@@ -101,11 +103,20 @@ fn show(last: &LastQuery, f: &mut fmt::Formatter<'_>) -> fmt::Result {
     let v = verdict_cache::fresh(&pdev, &cdev);
     writeln!(
         f,
-        "map_type={}\ndistance={}\nreason={}",
+        "map_type={}\ndistance={}\nreason={}\ncause={}",
         v.map_type,
         v.distance,
-        v.reason()
+        v.reason(),
+        v.cause()
     )?;
+    match v.host_bridge {
+        Some(d) => writeln!(f, "host_bridge={}", d.code())?,
+        None => writeln!(f, "host_bridge=none")?,
+    }
+    match v.fix() {
+        Some(fix) => writeln!(f, "fix={fix}")?,
+        None => writeln!(f, "fix=none")?,
+    }
     match verdict_cache::peek(p, c) {
         Some(cached) => writeln!(
             f,

@@ -167,6 +167,19 @@ impl HostBridgeDecision {
             Self::AllowedByCpu(_) | Self::AllowedSame(_) | Self::AllowedBoth(..)
         )
     }
+
+    /// A stable name of the decision, for programs (`host_bridge=` in the query file, the
+    /// CLI's JSON).
+    pub const fn code(&self) -> &'static str {
+        match self {
+            Self::AllowedByCpu(_) => "allowed_by_cpu",
+            Self::AllowedSame(_) => "allowed",
+            Self::AllowedBoth(..) => "allowed_both",
+            Self::Unidentified(_) => "unidentified",
+            Self::NotAllowed(_) => "not_allowed",
+            Self::SameBridgeOnly(_) => "same_bridge_only",
+        }
+    }
 }
 
 impl HostBridgePolicy<'_> {

@@ -504,6 +504,53 @@ fn acs_reason_names_the_bit_and_the_fix() {
 }
 
 #[test]
+fn causes_and_fixes_for_programs() {
+    let mut t = all_topology();
+    let pol = policy(QEMU64);
+    let fix = |r: &Verdict| r.fix().map(|f| f.to_string());
+    let same = v(&t, "0b:00.0", "0b:00.0", &pol);
+    assert_eq!((same.cause(), fix(&same)), ("same_function", None));
+    let common = v(&t, "0b:00.0", "0c:00.0", &pol);
+    assert_eq!(
+        (common.cause(), fix(&common)),
+        ("common_upstream_bridge", None)
+    );
+    assert_eq!(common.host_bridge, None);
+
+    let ports = v(&t, "07:00.0", "08:00.0", &pol);
+    assert_eq!(ports.cause(), "no_common_upstream_bridge");
+    assert_eq!(ports.host_bridge.map(|d| d.code()), Some("not_allowed"));
+    assert_eq!(
+        fix(&ports).as_deref(),
+        Some("echo 8086:29c0 > /sys/class/p2pmem/host_bridge_allow")
+    );
+    let zen = v(&t, "07:00.0", "08:00.0", &policy(EPYC));
+    assert_eq!(zen.host_bridge.map(|d| d.code()), Some("allowed_by_cpu"));
+    assert_eq!(fix(&zen), None);
+
+    set_acs(&mut t, "0a:01.0", Acs::RR);
+    let acs = v(&t, "0b:00.0", "0c:00.0", &pol);
+    assert_eq!(acs.cause(), "acs_redirect");
+    assert_eq!(
+        fix(&acs).as_deref(),
+        Some("boot with pci=disable_acs_redir=0000:0a:01.0")
+    );
+    // The reason names the same fix.
+    assert!(acs.reason().to_string().contains(&fix(&acs).unwrap()));
+    assert!(ports.reason().to_string().contains(&fix(&ports).unwrap()));
+    // Through an allowed host bridge nothing needs fixing.
+    let runtime = [AllowEntry::any(Q35_HOST)];
+    let allowed = HostBridgePolicy {
+        runtime: &runtime,
+        ..policy(QEMU64)
+    };
+    let through = v(&t, "0b:00.0", "0c:00.0", &allowed);
+    assert_eq!(through.map_type, MapType::ThruHostBridge);
+    assert_eq!((through.cause(), fix(&through)), ("acs_redirect", None));
+    assert_eq!(through.host_bridge.map(|d| d.code()), Some("allowed"));
+}
+
+#[test]
 fn acs_bits_that_do_not_redirect_are_ignored() {
     let mut t = all_topology();
     set_acs(&mut t, "0a:00.0", Acs::SV | Acs::TB | Acs::UF | Acs::DT);

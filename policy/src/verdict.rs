@@ -27,6 +27,7 @@ use super::{
     topology::{
         Acs,
         PciFunction, //
+        PciId,
     },
 };
 
@@ -190,6 +191,57 @@ impl Verdict {
     pub fn reason(&self) -> impl fmt::Display + '_ {
         Reason(self)
     }
+
+    /// A stable name of the path found, for programs: `same_function`,
+    /// `common_upstream_bridge`, `acs_redirect` or `no_common_upstream_bridge`; with the
+    /// last two, [`HostBridgeDecision::code`] says whether the host bridge routes it.
+    pub const fn cause(&self) -> &'static str {
+        match self.route {
+            Route::SameFunction => "same_function",
+            Route::Common { .. } => "common_upstream_bridge",
+            Route::AcsRedirect { .. } => "acs_redirect",
+            Route::NoCommonBridge => "no_common_upstream_bridge",
+        }
+    }
+
+    /// What an administrator can change to allow P2P, when it is refused and there is such a
+    /// change: the one [`Verdict::reason`] names.
+    pub fn fix(&self) -> Option<Fix<'_>> {
+        match (&self.route, &self.host_bridge) {
+            (_, Some(d)) if d.allowed() => None,
+            (Route::AcsRedirect { ports, .. }, Some(_)) => Some(Fix::DisableAcsRedirect(ports)),
+            (Route::NoCommonBridge, Some(HostBridgeDecision::NotAllowed(id))) => {
+                Some(Fix::AllowHostBridge(*id))
+            }
+            _ => None,
+        }
+    }
+}
+
+/// A change that allows a refused P2P path.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fix<'a> {
+    /// Boot with `pci=disable_acs_redir=` naming these ports.
+    DisableAcsRedirect(&'a AcsPorts),
+    /// Allow this host bridge at run time.
+    AllowHostBridge(PciId),
+}
+
+impl fmt::Display for Fix<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Self::DisableAcsRedirect(ports) => {
+                write!(
+                    f,
+                    "boot with pci=disable_acs_redir={}",
+                    ports.kernel_param()
+                )
+            }
+            Self::AllowHostBridge(id) => {
+                write!(f, "echo {id} > /sys/class/p2pmem/host_bridge_allow")
+            }
+        }
+    }
 }
 
 impl fmt::Display for HostBridgeDecision {
@@ -245,14 +297,11 @@ impl fmt::Display for Reason<'_> {
                         }
                     }
                 }
-                match hb {
-                    Some(d) if d.allowed() => write!(f, "; through the host bridge: {d}"),
-                    Some(d) => write!(
-                        f,
-                        "; {d}; boot with pci=disable_acs_redir={} to allow P2P",
-                        ports.kernel_param()
-                    ),
-                    None => Ok(()),
+                match (hb, v.fix()) {
+                    (Some(d), _) if d.allowed() => write!(f, "; through the host bridge: {d}"),
+                    (Some(d), Some(fix)) => write!(f, "; {d}; {fix} to allow P2P"),
+                    (Some(d), None) => write!(f, "; {d}"),
+                    (None, _) => Ok(()),
                 }
             }
             (Route::NoCommonBridge, Some(d)) if d.allowed() => {
@@ -260,14 +309,10 @@ impl fmt::Display for Reason<'_> {
             }
             (Route::NoCommonBridge, Some(d)) => {
                 write!(f, "no common upstream bridge and {d}")?;
-                if let HostBridgeDecision::NotAllowed(id) = d {
-                    write!(
-                        f,
-                        "; if it routes P2P, allow it: echo {id} > \
-                         /sys/class/p2pmem/host_bridge_allow"
-                    )?;
+                match v.fix() {
+                    Some(fix) => write!(f, "; if it routes P2P, allow it: {fix}"),
+                    None => Ok(()),
                 }
-                Ok(())
             }
             (Route::NoCommonBridge, None) => f.write_str("no common upstream bridge"),
         }

@@ -98,6 +98,12 @@ pub struct Answer {
     pub distance: u32,
     /// Why.
     pub reason: String,
+    /// The path's stable name (`None` from a module that does not print it).
+    pub cause: Option<String>,
+    /// The host-bridge decision's stable name, when the path goes through the host bridge.
+    pub host_bridge: Option<String>,
+    /// The change that allows P2P, when it is refused and there is one.
+    pub fix: Option<String>,
     /// What the verdict cache held for the pair before the read (what in-kernel users get).
     pub cached: Option<(MapType, u32)>,
 }
@@ -120,6 +126,7 @@ pub fn parse_answer(text: &str) -> Result<Answer> {
     let mut map_type = None;
     let mut distance = None;
     let mut reason = None;
+    let (mut cause, mut host_bridge, mut fix) = (None, None, None);
     let mut cached_map_type = None;
     let mut cached_distance = None;
     for line in text.lines() {
@@ -136,6 +143,9 @@ pub fn parse_answer(text: &str) -> Result<Answer> {
             }
             "distance" => distance = Some(value.parse::<u32>()?),
             "reason" => reason = Some(value.to_string()),
+            "cause" => cause = Some(value.to_string()),
+            "host_bridge" => host_bridge = (value != "none").then(|| value.to_string()),
+            "fix" => fix = (value != "none").then(|| value.to_string()),
             "cached_map_type" => {
                 cached_map_type = match value {
                     "none" => None,
@@ -159,6 +169,9 @@ pub fn parse_answer(text: &str) -> Result<Answer> {
         map_type: map_type.ok_or_else(|| missing("map_type"))?,
         distance: distance.ok_or_else(|| missing("distance"))?,
         reason: reason.ok_or_else(|| missing("reason"))?,
+        cause,
+        host_bridge,
+        fix,
         cached: cached_map_type.zip(cached_distance),
     })
 }
@@ -211,6 +224,7 @@ pub mod tests {
     pub const SWITCH_03_04: &str = "provider=0000:03:00.0\nclient=0000:04:00.0\n\
         map_type=BUS_ADDR\ndistance=4\n\
         reason=common upstream bridge 0000:01:00.0, no ACS redirect on the path\n\
+        cause=common_upstream_bridge\nhost_bridge=none\nfix=none\n\
         cached_map_type=BUS_ADDR\ncached_distance=4\n";
 
     /// A fake module: answers from a function of the pair, counting questions.

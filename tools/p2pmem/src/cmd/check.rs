@@ -60,6 +60,16 @@ pub struct ClientVerdict {
     pub distance: u32,
     /// Why, naming the deciding bridge and the fix where there is one.
     pub reason: String,
+    /// The path found, a stable name: `same_function`, `common_upstream_bridge`,
+    /// `acs_redirect`, `no_common_upstream_bridge` (`null` from an older module).
+    pub cause: Option<String>,
+    /// The host-bridge decision where the path goes through the host bridge:
+    /// `allowed_by_cpu`, `allowed`, `allowed_both`, `unidentified`, `not_allowed`,
+    /// `same_bridge_only`; else `null`.
+    pub host_bridge: Option<String>,
+    /// The change that allows P2P when it is refused (a boot parameter or a write to the
+    /// host-bridge allowlist), `null` when there is none or nothing to fix.
+    pub fix: Option<String>,
     /// What in-kernel users get from the module's verdict cache (`null` when computed or
     /// nothing was cached).
     pub cached_map_type: Option<&'static str>,
@@ -76,9 +86,9 @@ pub struct Check {
     pub source: Source,
     /// One verdict per client, in argument order.
     pub clients: Vec<ClientVerdict>,
-    /// Sum of the distances, or -1 when any client cannot do P2P
-    /// (`pci_p2pdma_distance_many()`).
-    pub total_distance: i64,
+    /// Sum of the distances, `null` when any client cannot do P2P (the text form prints -1,
+    /// as `pci_p2pdma_distance_many()` returns).
+    pub total_distance: Option<u64>,
     /// Whether every client can do P2P with the provider.
     pub p2p: bool,
 }
@@ -97,7 +107,7 @@ impl Render for Check {
                     writeln!(
                         w,
                         "  in-kernel users still get the cached {m}, distance {d}; \
-                         echo 1 > /sys/class/p2pmem/flush"
+                         to make them recompute it: p2pmem flush"
                     )?;
                 }
             }
@@ -106,7 +116,10 @@ impl Render for Check {
             Source::Module => "from the module",
             Source::Computed => "computed from sysfs",
         };
-        writeln!(w, "total distance: {} ({source})", self.total_distance)
+        let total = self
+            .total_distance
+            .map_or_else(|| "-1".into(), |d| d.to_string());
+        writeln!(w, "total distance: {total} ({source})")
     }
 }
 
@@ -115,11 +128,7 @@ impl Check {
         let p2p = clients
             .iter()
             .all(|c| c.map_type != MapType::NotSupported.as_str());
-        let total_distance = if p2p {
-            clients.iter().map(|c| i64::from(c.distance)).sum()
-        } else {
-            -1
-        };
+        let total_distance = p2p.then(|| clients.iter().map(|c| u64::from(c.distance)).sum());
         Self {
             provider: provider.to_string(),
             source,
@@ -146,6 +155,9 @@ fn from_module(
             map_type: a.map_type.as_str(),
             distance: a.distance,
             reason: a.reason,
+            cause: a.cause,
+            host_bridge: a.host_bridge,
+            fix: a.fix,
             cached_map_type: a.cached.map(|(m, _)| m.as_str()),
             cached_distance: a.cached.map(|(_, d)| d),
         })
@@ -181,12 +193,35 @@ pub fn compute(roots: &Roots, provider: PciAddr, clients: &[PciAddr]) -> Result<
                 map_type: v.map_type.as_str(),
                 distance: v.distance,
                 reason,
+                cause: Some(v.cause().to_string()),
+                host_bridge: v.host_bridge.map(|d| d.code().to_string()),
+                fix: v.fix().map(|f| f.to_string()),
                 cached_map_type: None,
                 cached_distance: None,
             }
         })
         .collect();
     Ok(Check::new(provider, Source::Computed, verdicts))
+}
+
+/// The verdicts from the module when it can answer (and `force_compute` is not set), else
+/// computed here.
+pub fn decide(
+    roots: &Roots,
+    provider: PciAddr,
+    clients: &[PciAddr],
+    force_compute: bool,
+    t: &mut dyn Transport,
+) -> Result<Check> {
+    let module = if force_compute {
+        None
+    } else {
+        from_module(t, provider, clients)?
+    };
+    match module {
+        Some(c) => Ok(c),
+        None => compute(roots, provider, clients),
+    }
 }
 
 /// Checks the pairs and prints the verdicts. Exit status 0 when every client can do P2P, 1
@@ -204,15 +239,7 @@ pub fn run(
             return Err(anyhow!("{addr}: no such PCI function"));
         }
     }
-    let module = if force_compute {
-        None
-    } else {
-        from_module(t, provider, clients)?
-    };
-    let check = match module {
-        Some(c) => c,
-        None => compute(roots, provider, clients)?,
-    };
+    let check = decide(roots, provider, clients, force_compute, t)?;
     out.emit(&check)?;
     Ok(if check.p2p { 0 } else { 1 })
 }

@@ -88,7 +88,13 @@ fn plx_ports_with_request_redirect_are_not_supported() {
          0000:02:10.0 (P2P Request Redirect and P2P Completion Redirect); host bridge 8086:3e30 \
          is not allowed; boot with pci=disable_acs_redir=0000:02:08.0;0000:02:10.0 to allow P2P"
     );
-    assert_eq!(j["total_distance"], -1);
+    assert_eq!(c["cause"], "acs_redirect");
+    assert_eq!(c["host_bridge"], "not_allowed");
+    assert_eq!(
+        c["fix"],
+        "boot with pci=disable_acs_redir=0000:02:08.0;0000:02:10.0"
+    );
+    assert_eq!(j["total_distance"], serde_json::Value::Null);
     assert_eq!(j["p2p"], false);
 
     // One port still redirecting: it alone is named.
@@ -287,12 +293,17 @@ fn json_fields_are_the_documented_ones() {
         [
             "cached_distance",
             "cached_map_type",
+            "cause",
             "client",
             "distance",
+            "fix",
+            "host_bridge",
             "map_type",
             "reason"
         ]
     );
+    assert_eq!(c["cause"], "common_upstream_bridge");
+    assert!(c["host_bridge"].is_null() && c["fix"].is_null());
     assert_eq!(j["provider"], "0000:03:00.0");
     assert_eq!(j["source"], "computed");
     assert_eq!(j["p2p"], true);
@@ -320,8 +331,8 @@ fn the_module_answers_when_it_can() {
 
     let r = run_with(&sys, &["check", "03:00.0", "04:00.0"], &mut t);
     assert!(r.out.contains(
-        "  in-kernel users still get the cached NOT_SUPPORTED, distance 4; echo 1 > \
-         /sys/class/p2pmem/flush\ntotal distance: 4 (from the module)\n"
+        "  in-kernel users still get the cached NOT_SUPPORTED, distance 4; to make them \
+         recompute it: p2pmem flush\ntotal distance: 4 (from the module)\n"
     ));
 
     // --compute leaves the module alone.
@@ -352,7 +363,7 @@ fn the_module_answers_when_it_can() {
     assert_eq!(t.asked, 2);
     let j = r.json();
     assert_eq!(j["clients"][1]["client"], "0000:05:00.0");
-    assert_eq!(j["total_distance"], -1);
+    assert_eq!(j["total_distance"], serde_json::Value::Null);
     assert!(j["clients"][1]["cached_map_type"].is_null());
 }
 
