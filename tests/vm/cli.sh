@@ -2,10 +2,13 @@
 # vm: --topology all
 # The p2pmem command (tools/p2pmem) against the live module, in the topology with every kind of
 # path: for every ordered pair of endpoints, `check` through the module's query file and
-# `check --compute` from sysfs and config space agree on map type, distance and reason, and the
-# exit status says whether P2P is possible. They still agree after ACS redirect is set on a
-# port and after a host bridge is allowed through the CLI. `list` and `topo` show what sysfs
-# has; `wrap`/`unwrap` work; a user who cannot read config space gets "cannot decide" (2).
+# `check --compute` from sysfs and config space agree on map type, distance, reason, cause,
+# host-bridge decision and fix, and the exit status says whether P2P is possible. They still
+# agree after ACS redirect is set on a port and after a host bridge is allowed through the CLI.
+# `matrix` has every endpoint and no bridge, and each cell is what `check` says; `flush` empties
+# the verdict cache and bumps its generation, and `cache` shows a pair once a query filled it.
+# `list` and `topo` show what sysfs has; `wrap`/`unwrap` work; a user who cannot read config
+# space gets "cannot decide" (2).
 . "$(dirname "$0")/lib.sh"
 
 cli=$VM_REPO/target/debug/p2pmem
@@ -37,7 +40,8 @@ agree_all() {
 	    rm, m = run(p, *eps)
 	    rx, x = run("--compute", p, *eps)
 	    assert m["source"] == "module" and x["source"] == "computed", (m["source"], x["source"])
-	    key = lambda c: (c["client"], c["map_type"], c["distance"], c["reason"])
+	    key = lambda c: (c["client"], c["map_type"], c["distance"], c["reason"],
+	                     c["cause"], c["host_bridge"], c["fix"])
 	    for a, b in zip(m["clients"], x["clients"]):
 	        if key(a) != key(b):
 	            sys.exit(f"provider {p}: module {key(a)} != computed {key(b)}")
@@ -49,6 +53,46 @@ agree_all() {
 	PY
 }
 agree_all "as booted"
+
+# matrix: every endpoint, no bridge; each cell is what check says for the pair; --providers
+# keeps the rows of the functions that have a provider.
+"$cli" matrix --json >/tmp/matrix.json || fail "matrix failed"
+"$cli" matrix --providers --json >/tmp/matrix-providers.json || fail "matrix --providers failed"
+python3 - "$cli" /tmp/matrix.json /tmp/matrix-providers.json "${eps[@]}" <<-'PY' || fail "matrix disagrees"
+	import json, os, subprocess, sys
+	cli, path, ppath, eps = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4:]
+	m = json.load(open(path))
+	cols = m["clients"]
+	for c in cols:
+	    cls = open(f"/sys/bus/pci/devices/{c}/class").read()
+	    assert not cls.startswith("0x06"), f"bridge {c} in the matrix"
+	assert set(eps) <= set(cols), (eps, cols)
+	rows = {r["provider"]: r for r in m["rows"]}
+	assert set(rows) == set(cols), "rows and columns differ"
+	for p in eps:
+	    x = json.loads(subprocess.run([cli, "check", "--json", p, *cols],
+	                                  capture_output=True, text=True).stdout)
+	    key = lambda c: (c["client"], c["map_type"], c["distance"])
+	    got = [key(c) for c in rows[p]["clients"]]
+	    want = [key(c) for c in x["clients"]]
+	    assert got == want, (p, got, want)
+	    assert rows[p]["total_distance"] == x["total_distance"]
+	pm = json.load(open(ppath))
+	funcs = sorted({os.path.basename(os.path.realpath(f"/sys/class/p2pmem/{n}/device"))
+	                for n in os.listdir("/sys/class/p2pmem") if n.startswith("p2pmem")})
+	assert [r["provider"] for r in pm["rows"]] == funcs, ([r["provider"] for r in pm["rows"]], funcs)
+	print(f"matrix: {len(cols)} endpoints, {len(funcs)} provider functions, agrees with check")
+	PY
+"$cli" matrix | grep -q '^PROVIDER' || fail "matrix prints no table"
+
+# flush empties the cache and bumps its generation; a query fills it again (cache shows it).
+gen() { "$cli" cache --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["generation"])'; }
+g=$(gen) || fail "cache failed"
+"$cli" flush | grep -q '^verdict cache flushed' || fail "flush failed"
+expect_eq "generation after flush" $((g + 1)) "$(gen)"
+expect_eq "entries after flush" 0 "$("$cli" cache --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)["entries"]))')"
+"$cli" check "${eps[0]}" "${eps[1]}" >/dev/null
+"$cli" cache | grep -q "^${eps[0]}  ${eps[1]}  " || fail "the queried pair is not cached: $("$cli" cache)"
 
 # ACS Request Redirect on one downstream port of the ACS switch, then allowing the q35 host
 # bridge through the CLI: both sides see the change (the query file reads ACS now).

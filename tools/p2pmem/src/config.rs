@@ -18,6 +18,7 @@ pub const CFG_SPACE_EXP_SIZE: usize = 4096;
 
 const PCI_STATUS: usize = 0x06;
 const PCI_STATUS_CAP_LIST: u16 = 0x10;
+const PCI_CLASS_CODE: usize = 0x0b;
 const PCI_HEADER_TYPE: usize = 0x0e;
 const PCI_CAPABILITY_LIST: usize = 0x34;
 const PCI_CB_CAPABILITY_LIST: usize = 0x14;
@@ -86,6 +87,11 @@ impl Config {
     /// Vendor and device ID (in the first 64 bytes, which anyone may read).
     pub fn id(&self) -> Option<PciId> {
         Some(PciId::new(self.u16_at(0)?, self.u16_at(2)?))
+    }
+
+    /// The base class code (`0x06`: a bridge of any kind), in the first 64 bytes.
+    pub fn base_class(&self) -> Option<u8> {
+        self.u8_at(PCI_CLASS_CODE)
     }
 
     /// The offset of standard capability `cap`, if present.
@@ -189,6 +195,7 @@ mod tests {
                 ctrl: Acs::RR | Acs::SV,
             }),
             bridge: true,
+            class: 0x06,
         };
         let c = config(config_bytes(&spec));
         assert_eq!(c.complete(), Ok(()));
@@ -210,6 +217,7 @@ mod tests {
             pcie_type: None,
             acs: None,
             bridge: false,
+            class: 0x01,
         };
         let c = config(config_bytes(&spec));
         assert_eq!(c.pcie_type(), Ok(None));
@@ -233,6 +241,7 @@ mod tests {
             pcie_type: Some(4),
             acs: Some(Acs { cap: 0x5f, ctrl: 0 }),
             bridge: true,
+            class: 0x06,
         };
         let mut bytes = config_bytes(&spec);
         bytes.truncate(64);

@@ -92,6 +92,28 @@ enum Command {
         clients: Vec<PciAddr>,
     },
 
+    /// The verdict of every pair of PCI endpoints: rows provide the memory, columns use it
+    ///
+    /// Bridges are left out. Verdicts come from the module's query file when it can be used,
+    /// else are computed from sysfs (run as root).
+    Matrix {
+        /// Only the rows of PCI functions that have a provider
+        #[arg(long)]
+        providers: bool,
+
+        /// Compute the verdicts here even when the module could answer
+        #[arg(long)]
+        compute: bool,
+    },
+
+    /// Show the verdicts in-kernel users get now: the module's verdict cache
+    /// (/sys/kernel/debug/p2pmem/cache, root only)
+    Cache,
+
+    /// Empty the module's verdict cache (/sys/class/p2pmem/flush): needed after ACS was
+    /// changed with setpci, which sends no notification
+    Flush,
+
     /// Show the PCI tree: root buses, bridges and endpoints with IDs, PCIe port types, ACS
     /// and providers
     Topo,
@@ -192,6 +214,11 @@ pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut d
             provider,
             clients,
         } => cmd::check::run(&roots, provider, &clients, compute, query, &mut o),
+        Command::Matrix { providers, compute } => {
+            cmd::matrix::run(&roots, providers, compute, query, &mut o)
+        }
+        Command::Cache => cmd::cache::show(&roots, &mut o),
+        Command::Flush => cmd::cache::flush(&roots, &mut o),
         Command::Topo => cmd::topo::run(&roots, &mut o),
         Command::Wrap { list: true, .. } => cmd::wrap::list(&roots, &mut o),
         Command::Wrap {

@@ -58,6 +58,11 @@ impl Roots {
         self.sys.join("kernel/debug/p2pmem/query")
     }
 
+    /// The module's debugfs view of its verdict cache.
+    pub fn cache_file(&self) -> PathBuf {
+        self.sys.join("kernel/debug/p2pmem/cache")
+    }
+
     /// `cpuinfo` in procfs.
     pub fn cpuinfo(&self) -> PathBuf {
         self.proc.join("cpuinfo")

@@ -65,6 +65,14 @@ impl Node {
         self.config.as_ref().ok().and_then(Config::id)
     }
 
+    /// Whether it is a bridge of any kind (base class 0x06: host, ISA, PCI-to-PCI bridges and
+    /// PCIe ports), which never DMA to a provider; `false` when config space is unreadable.
+    pub fn is_bridge(&self) -> bool {
+        self.config
+            .as_ref()
+            .is_ok_and(|c| c.base_class() == Some(0x06))
+    }
+
     /// The PCIe Device/Port Type field (`None`: conventional PCI), or why it is unknown.
     pub fn pcie_type(&self) -> Result<Option<u8>, Unknown> {
         match &self.config {

@@ -4,7 +4,9 @@
 //! client cannot do P2P); errors become exit status 2 in `main.rs`.
 
 pub mod allow;
+pub mod cache;
 pub mod check;
 pub mod list;
+pub mod matrix;
 pub mod topo;
 pub mod wrap;

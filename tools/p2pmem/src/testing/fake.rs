@@ -37,6 +37,8 @@ pub struct ConfigSpec {
     pub acs: Option<Acs>,
     /// A type 1 (bridge) header.
     pub bridge: bool,
+    /// The base class code (`0x06`: bridges, host bridges included).
+    pub class: u8,
 }
 
 /// Where the ACS capability sits, as on QEMU's pcie-root-port.
@@ -58,6 +60,7 @@ pub fn config_bytes(spec: &ConfigSpec) -> Vec<u8> {
     put16(&mut c, 0x00, spec.id.vendor);
     put16(&mut c, 0x02, spec.id.device);
     put16(&mut c, 0x06, 0x0010); // status: capability list
+    c[0x0b] = spec.class;
     c[0x0e] = u8::from(spec.bridge);
     c[0x34] = 0x40;
     c[0x40] = 0x01; // power management
@@ -87,6 +90,18 @@ pub const fn pci(id: PciId) -> ConfigSpec {
         pcie_type: None,
         acs: None,
         bridge: false,
+        class: 0x01,
+    }
+}
+
+/// A host bridge or another bridge without a type 1 header (an ISA bridge), on a root bus.
+pub const fn host_bridge(id: PciId) -> ConfigSpec {
+    ConfigSpec {
+        id,
+        pcie_type: None,
+        acs: None,
+        bridge: false,
+        class: 0x06,
     }
 }
 
@@ -97,6 +112,7 @@ pub const fn endpoint(id: PciId) -> ConfigSpec {
         pcie_type: Some(0),
         acs: None,
         bridge: false,
+        class: 0x01,
     }
 }
 
@@ -107,6 +123,7 @@ pub const fn port(id: PciId, t: u8, acs: Option<Acs>) -> ConfigSpec {
         pcie_type: Some(t),
         acs,
         bridge: true,
+        class: 0x06,
     }
 }
 
@@ -309,7 +326,7 @@ pub fn vmd_domains() -> Vec<Dev> {
         Dev {
             addr: "0000:00:00.0",
             parent: None,
-            spec: pci(Q35_HOST),
+            spec: host_bridge(Q35_HOST),
         },
         Dev {
             addr: "0000:00:01.0",
@@ -363,12 +380,12 @@ pub fn q35_switch() -> Vec<Dev> {
         Dev {
             addr: "00:00.0",
             parent: None,
-            spec: pci(Q35_HOST),
+            spec: host_bridge(Q35_HOST),
         },
         Dev {
             addr: "00:1f.0",
             parent: None,
-            spec: pci(PciId::new(0x8086, 0x2918)),
+            spec: host_bridge(PciId::new(0x8086, 0x2918)),
         },
         Dev {
             addr: "00:10.0",
@@ -441,7 +458,7 @@ pub fn plx_workstation() -> Vec<Dev> {
         Dev {
             addr: "0000:00:00.0",
             parent: None,
-            spec: pci(CLIENT_HOST),
+            spec: host_bridge(CLIENT_HOST),
         },
         Dev {
             addr: "0000:00:01.0",
@@ -487,7 +504,7 @@ pub fn q35_rootports() -> Vec<Dev> {
         Dev {
             addr: "00:00.0",
             parent: None,
-            spec: pci(Q35_HOST),
+            spec: host_bridge(Q35_HOST),
         },
         Dev {
             addr: "00:11.0",
@@ -520,7 +537,7 @@ pub fn all() -> Vec<Dev> {
     let mut d = vec![Dev {
         addr: "00:00.0",
         parent: None,
-        spec: pci(Q35_HOST),
+        spec: host_bridge(Q35_HOST),
     }];
     d.extend(
         q35_switch()

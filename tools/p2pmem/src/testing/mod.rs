@@ -4,10 +4,12 @@
 
 pub mod fake;
 
+mod cache;
 mod check;
 mod control;
 mod crosscheck;
 mod list;
+mod matrix;
 mod topo;
 
 use clap::Parser;
