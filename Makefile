@@ -15,7 +15,7 @@ FLAVOR ?= test
 LLVM ?= -22
 export P2PMEM_LLVM := $(LLVM)
 
-.PHONY: all modules check check-debug demo bench kernel setup clippy fmt checkpatch clean
+.PHONY: all modules check check-debug demo bench kernel setup clippy fmt checkpatch clean install
 
 all: modules
 
@@ -40,6 +40,11 @@ demo:
 
 bench:
 	@scripts/bench
+
+# The module (against KDIR, default the running kernel's build directory) and the CLI with
+# its completions and man pages (PREFIX, default /usr/local; DESTDIR for staging).
+install:
+	@scripts/install
 
 kernel:
 	@scripts/setup && scripts/kernel-build $(FLAVOR)
