@@ -7,6 +7,7 @@
 #include <linux/build_bug.h>
 #include <linux/device/class.h>
 #include <linux/dma-mapping.h>
+#include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
@@ -17,6 +18,9 @@
 #include <asm/processor.h>
 
 #include "helpers.h"
+
+/* The module! macro of the 7.3 kernel crate has no version field. */
+MODULE_VERSION(P2PMEM_VERSION);
 
 static char *host_bridge_allow;
 module_param(host_bridge_allow, charp, 0444);

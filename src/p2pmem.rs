@@ -79,7 +79,7 @@ impl kernel::InPlaceModule for P2pmemModule {
                 let class = ffi::class::ClassRegistration::new().inspect_err(|e| {
                     pr_err!("cannot register the p2pmem device class: {:?}\n", e)
                 })?;
-                pr_info!("p2pmem class registered\n");
+                pr_info!("class registered\n");
                 class
             },
             _query: query::QueryFile::new()?,

@@ -25,4 +25,7 @@ done
 # Leave the module loaded, as the runner did.
 insmod "$P2PMEM_KO" || fail "final insmod failed"
 expect_file /sys/class/p2pmem
-dmesg | grep -q 'p2pmem: p2pmem class registered' || fail "no registration message in dmesg"
+dmesg | grep -q 'p2pmem: class registered' || fail "no registration message in dmesg"
+# modinfo's version, from git describe at build time (MODULE_VERSION).
+v=$(cat /sys/module/p2pmem/version 2>/dev/null)
+[ -n "$v" ] && [ "$v" != unknown ] || fail "no module version in /sys/module/p2pmem/version ('$v')"
