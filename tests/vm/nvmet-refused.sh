@@ -3,7 +3,7 @@
 # A namespace whose block device cannot reach the p2pmem is refused, never silently served from
 # system memory: the NVMe below the pxb host bridge (bus 0x41) and the CMB of the NVMe on pcie.0
 # (wrapped as a provider) have no P2P path on q35. Enabling the namespace with p2pmem naming the
-# CMB fails, as does enabling it while its subsystem is linked to a port with allow_p2pmem=1,
+# CMB fails, as does enabling it while its subsystem is linked to a port with param_allow_p2pmem=1,
 # and linking its subsystem to such a port; each time the log says why. Without p2pmem the same
 # namespace works.
 . "$(dirname "$0")/lib.sh"

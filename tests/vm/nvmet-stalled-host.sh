@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm: --topology switch --nvmet-patched --append log_buf_len=16M
 # A stalled NVMe/TCP host cannot block the teardown of a provider: a raw host
-# (tests/vm/nvme-tcp-stall.py) connects to the patched nvmet with allow_p2pmem=1 and the
+# (tests/vm/nvme-tcp-stall.py) connects to the patched nvmet with param_allow_p2pmem=1 and the
 # namespace's p2pmem naming the ivshmem provider, sends write commands without their data, reads
 # the R2Ts and then never sends the data, with no keep-alive. The target holds a p2pmem buffer
 # for each command. Unbinding the provider must end within a bound (p2pmem's claim deadline,

@@ -3,12 +3,12 @@
 # NVMe over TCP on 127.0.0.1 through the patched nvmet (patches/nvmet): the namespace is the NVMe
 # without a CMB, and the data buffers of the target come from p2pmem on the same switch (the
 # ivshmem provider or the other NVMe's CMB). fio writes and verifies through the fabric:
-#  - allow_p2pmem=0: no p2pmem is claimed or allocated;
-#  - allow_p2pmem=1 with the namespace's p2pmem naming the ivshmem provider: its peak rises and
+#  - param_allow_p2pmem=0: no p2pmem is claimed or allocated;
+#  - param_allow_p2pmem=1 with the namespace's p2pmem naming the ivshmem provider: its peak rises and
 #    its allocations are back to 0 afterwards; with its pool held by a user the I/O falls back to
 #    system memory and alloc_failures counts it; when the provider goes away (unbind) the target
 #    stops using it and I/O goes on;
-#  - allow_p2pmem=1 with p2pmem=0: a provider is chosen, and after a disconnect in the middle of
+#  - param_allow_p2pmem=1 with p2pmem=0: a provider is chosen, and after a disconnect in the middle of
 #    I/O every allocation is back;
 # plus the configfs rules (EBUSY while linked or enabled, bad values) and a clean unload.
 . "$(dirname "$0")/lib.sh"
@@ -39,24 +39,24 @@ rebind "$shm" p2pmem_membar
 expect_eq "peak of the fresh provider" 0 "$(provider_stat "$shm" peak)"
 expect_eq "allocations of $shm before" 0 "$(provider_stat "$shm" allocations)"
 
-# --- allow_p2pmem=0: system memory only -------------------------------------------------------
+# --- param_allow_p2pmem=0: system memory only -------------------------------------------------------
 mark=$(dmesg_mark)
 peak_cmb=$(provider_stat "$cmb" peak)
 nvmet_target "$backing" 0
 dev=$(nvmet_connect) || exit 1
 fio_verify "$dev" 16M
-expect_eq "peak of $shm with allow_p2pmem=0" 0 "$(provider_stat "$shm" peak)"
-expect_eq "peak of $cmb with allow_p2pmem=0" "$peak_cmb" "$(provider_stat "$cmb" peak)"
-! dmesg_since "$mark" | grep -q "using p2pmem" || fail "p2pmem claimed with allow_p2pmem=0"
+expect_eq "peak of $shm with param_allow_p2pmem=0" 0 "$(provider_stat "$shm" peak)"
+expect_eq "peak of $cmb with param_allow_p2pmem=0" "$peak_cmb" "$(provider_stat "$cmb" peak)"
+! dmesg_since "$mark" | grep -q "using p2pmem" || fail "p2pmem claimed with param_allow_p2pmem=0"
 nvmet_disconnect
 nvmet_teardown
 
-# --- allow_p2pmem=1, the namespace names the ivshmem provider ---------------------------------
+# --- param_allow_p2pmem=1, the namespace names the ivshmem provider ---------------------------------
 mark=$(dmesg_mark)
 nvmet_target "$backing" 1 "$shm"
 expect_eq "p2pmem attribute" "$shm" "$(cat "$S/namespaces/1/p2pmem")"
-expect_eq "allow_p2pmem attribute" 1 "$(cat "$NVMET_PORT/param_allow_p2pmem")"
-expect_eq "changing allow_p2pmem while linked" "Device or resource busy" \
+expect_eq "param_allow_p2pmem attribute" 1 "$(cat "$NVMET_PORT/param_allow_p2pmem")"
+expect_eq "changing param_allow_p2pmem while linked" "Device or resource busy" \
 	"$(write "$NVMET_PORT/param_allow_p2pmem" 0)"
 expect_eq "changing p2pmem while enabled" "Device or resource busy" \
 	"$(write "$S/namespaces/1/p2pmem" 1)"
@@ -65,7 +65,7 @@ dmesg_since "$mark" | grep -q "using p2pmem on $shm for nsid 1" ||
 	fail "the controller did not claim $shm: $(dmesg_since "$mark" | grep -i p2pmem)"
 fio_verify "$dev" 16M
 peak=$(provider_stat "$shm" peak)
-[ "$peak" -gt 0 ] || fail "peak of $shm did not rise with allow_p2pmem=1"
+[ "$peak" -gt 0 ] || fail "peak of $shm did not rise with param_allow_p2pmem=1"
 echo "p2pmem: peak of $shm 0 -> $peak pages"
 expect_eq "allocations of $shm after I/O" 0 "$(provider_stat "$shm" allocations)"
 
@@ -100,7 +100,7 @@ rebind "$shm" p2pmem_membar
 nvmet_disconnect
 nvmet_teardown
 
-# --- allow_p2pmem=1, any provider --------------------------------------------------------------
+# --- param_allow_p2pmem=1, any provider --------------------------------------------------------------
 mark=$(dmesg_mark)
 nvmet_target "$backing" 1
 expect_eq "p2pmem attribute" 0 "$(cat "$S/namespaces/1/p2pmem")"

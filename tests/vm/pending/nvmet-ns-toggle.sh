@@ -1,7 +1,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm: --topology switch --nvmet-patched --append log_buf_len=16M
 # A namespace's claims are not freed under requests that use them: over NVMe/TCP through the
-# patched nvmet, with allow_p2pmem=1 and the namespace's p2pmem naming the ivshmem provider,
+# patched nvmet, with param_allow_p2pmem=1 and the namespace's p2pmem naming the ivshmem provider,
 # fio writes and verifies (4 jobs, queue depth 8) while another loop disables and enables the
 # namespace many times. Each disable drops the controller's claim on the provider while commands
 # are arriving. I/O errors while the namespace is disabled are allowed (fio goes on after a
