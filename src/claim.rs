@@ -57,6 +57,10 @@ use crate::{
             RevokeRegistration,
             Sgl, //
         },
+        ratelimit::{
+            dev_info_ratelimited,
+            pr_info_ratelimited, //
+        },
         workqueue::cancel_delayed_sync,
     },
     host_bridge::Snapshot,
@@ -159,7 +163,7 @@ pub(crate) fn enable_store(value: &[u8]) -> Result<Enable> {
     let sel = parse_selection(value).inspect_err(|_| {
         let line = value.split(|&b| b == b'\n').next().unwrap_or_default();
         let shown = &line[..line.len().min(64)];
-        pr_err!(
+        pr_info_ratelimited!(
             "'{}' is not 0, 1 or a PCI address such as 0000:03:00.0\n",
             text(shown)
         );
@@ -175,11 +179,11 @@ pub(crate) fn enable_store(value: &[u8]) -> Result<Enable> {
     };
     let provider = match kpci::get(addr) {
         None => {
-            pr_err!("no PCI device {}\n", addr);
+            pr_info_ratelimited!("no PCI device {}\n", addr);
             Err(ENODEV)
         }
         Some(pdev) if !published_on(&pdev) => {
-            dev_err!(
+            dev_info_ratelimited!(
                 pdev.as_ref(),
                 "p2pmem: this device has no published peer-to-peer memory (see /sys/class/p2pmem)\n"
             );

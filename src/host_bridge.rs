@@ -24,7 +24,10 @@ use kernel::{
 };
 
 use crate::{
-    ffi::pci,
+    ffi::{
+        pci,
+        ratelimit::pr_info_ratelimited, //
+    },
     policy::{
         host_bridge::{
             parse_changes,
@@ -116,19 +119,19 @@ fn apply_locked(s: &str) -> Result {
     for change in parse_changes(s) {
         match change {
             Err(word) => {
-                pr_err!(
+                pr_info_ratelimited!(
                     "host_bridge_allow: '{}' is not vvvv:dddd or -vvvv:dddd\n",
                     word
                 );
                 return Err(EINVAL);
             }
             Ok(AllowChange::Add(id)) if id == PciId::new(0, 0) => {
-                pr_err!("host_bridge_allow: 0000:0000 is not a device\n");
+                pr_info_ratelimited!("host_bridge_allow: 0000:0000 is not a device\n");
                 return Err(EINVAL);
             }
             Ok(AllowChange::Add(id)) => adds += usize::from(!contains(id)),
             Ok(AllowChange::Remove(id)) if !contains(id) => {
-                pr_err!("host_bridge_allow: {} is not in the runtime list\n", id);
+                pr_info_ratelimited!("host_bridge_allow: {} is not in the runtime list\n", id);
                 return Err(ENOENT);
             }
             Ok(AllowChange::Remove(_)) => adds = adds.saturating_sub(1),
@@ -136,7 +139,7 @@ fn apply_locked(s: &str) -> Result {
     }
     let free = RUNTIME.iter().filter(|s| s.load(Relaxed) == 0).count();
     if adds > free {
-        pr_err!(
+        pr_info_ratelimited!(
             "host_bridge_allow: no room for {} more entries ({} free)\n",
             adds,
             free

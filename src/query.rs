@@ -28,7 +28,14 @@ use kernel::{
     uaccess::UserSliceReader, //
 };
 
-use crate::{ffi::pci, policy::pci_addr::PciAddr, verdict_cache};
+use crate::{
+    ffi::{
+        pci,
+        ratelimit::pr_info_ratelimited, //
+    },
+    policy::pci_addr::PciAddr,
+    verdict_cache,
+};
 
 /// The pair last written to the query file.
 type LastQuery = Mutex<Option<(PciAddr, PciAddr)>>;
@@ -83,7 +90,7 @@ fn store(last: &LastQuery, reader: &mut UserSliceReader) -> Result {
     let (p, c) = parse_pair(s)?;
     for addr in [p, c] {
         if pci::get(addr).is_none() {
-            pr_info!("query: no PCI function {}\n", addr);
+            pr_info_ratelimited!("query: no PCI function {}\n", addr);
             return Err(ENODEV);
         }
     }

@@ -47,6 +47,7 @@ use crate::{
             pci_addr,
             PciFn, //
         },
+        ratelimit::pr_info_ratelimited,
         xarray::{
             RcuBox,
             Value,
@@ -201,7 +202,7 @@ pub(crate) fn host_bridge_allow_store(s: &str) -> Result {
 /// `/sys/class/p2pmem/flush`: writing `1` forgets every cached verdict.
 pub(crate) fn flush_store(s: &str) -> Result {
     if crate::policy::selection::kstrtobool(s.trim()) != Some(true) {
-        pr_err!("flush: write 1 to forget the cached P2P verdicts\n");
+        pr_info_ratelimited!("flush: write 1 to forget the cached P2P verdicts\n");
         return Err(EINVAL);
     }
     invalidate();

@@ -19,7 +19,16 @@ use kernel::prelude::*;
 
 use crate::{
     display::Shown,
-    ffi::{notifier::PciEvent, pci, provider::pci_access_locked_down, registry},
+    ffi::{
+        notifier::PciEvent,
+        pci,
+        provider::pci_access_locked_down,
+        ratelimit::{
+            dev_info_ratelimited,
+            pr_info_ratelimited, //
+        },
+        registry,
+    },
     policy::{
         pci_addr::PciAddr,
         wrap::{
@@ -41,7 +50,7 @@ pub(crate) const MEMBAR_DRIVER: &str = "p2pmem_membar";
 /// Handles a write to `wrap`.
 pub(crate) fn wrap(s: &str) -> Result {
     let req = parse_wrap(s).map_err(|e| {
-        pr_err!(
+        pr_info_ratelimited!(
             "wrap: {}; expected ADDRESS BAR [SIZE [OFFSET]] [force]\n",
             Shown(e)
         );
@@ -53,7 +62,7 @@ pub(crate) fn wrap(s: &str) -> Result {
     // as the bus notifier takes it (src/ffi/notifier.rs).
     let _rescan = pci::RescanRemoveGuard::lock();
     let pdev = pci::get(req.addr).ok_or_else(|| {
-        pr_err!("wrap: no PCI function {}\n", req.addr);
+        pr_info_ratelimited!("wrap: no PCI function {}\n", req.addr);
         ENODEV
     })?;
     // A provider is user space access to the BAR (/dev/p2pmemN): the kernel's rule for
@@ -79,7 +88,7 @@ pub(crate) fn wrap(s: &str) -> Result {
             d
         ),
         Some(d) => {
-            dev_err!(
+            dev_info_ratelimited!(
                 pdev,
                 "p2pmem: bound to driver {}, which may use BAR {}; unbind it or add 'force'\n",
                 d,
@@ -108,7 +117,7 @@ pub(crate) fn wrap(s: &str) -> Result {
 /// Handles a write to `unwrap`.
 pub(crate) fn unwrap(s: &str) -> Result {
     let req = parse_unwrap(s).map_err(|e| {
-        pr_err!("unwrap: {}; expected ADDRESS [BAR]\n", Shown(e));
+        pr_info_ratelimited!("unwrap: {}; expected ADDRESS [BAR]\n", Shown(e));
         EINVAL
     })?;
     let matches = |w: &Wrap| w.addr == req.addr && req.bar.is_none_or(|b| b == w.bar);
@@ -120,7 +129,7 @@ pub(crate) fn unwrap(s: &str) -> Result {
         }
     }
     if removed.is_empty() {
-        pr_err!(
+        pr_info_ratelimited!(
             "unwrap: {} has no wrapped BAR{}\n",
             req.addr,
             Shown(BarSuffix(req.bar))

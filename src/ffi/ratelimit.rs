@@ -94,3 +94,37 @@ impl RateLimit {
         unsafe { kbindings::___ratelimit(rs, self.name.as_char_ptr()) != 0 }
     }
 }
+
+/// `pr_info!` rate limited per call site, as `pr_info_ratelimited()`: at most 10 lines per 5 s
+/// from each place it is written (the kernel's `DEFAULT_RATELIMIT_INTERVAL` and `_BURST`), then
+/// a "callbacks suppressed" line. For messages a user's bad input causes, which a loop of bad
+/// writes must not turn into a flood.
+macro_rules! pr_info_ratelimited {
+    ($($arg:tt)*) => {{
+        static LIMIT: $crate::ffi::ratelimit::RateLimit = $crate::ffi::ratelimit::RateLimit::new(
+            ::kernel::c_str!(::core::concat!(::core::module_path!(), ":", ::core::line!())),
+            5000,
+            10,
+        );
+        if LIMIT.allow() {
+            ::kernel::pr_info!($($arg)*);
+        }
+    }};
+}
+pub(crate) use pr_info_ratelimited;
+
+/// `dev_info!` rate limited per call site, as `dev_info_ratelimited()`; see
+/// [`pr_info_ratelimited`].
+macro_rules! dev_info_ratelimited {
+    ($dev:expr, $($arg:tt)*) => {{
+        static LIMIT: $crate::ffi::ratelimit::RateLimit = $crate::ffi::ratelimit::RateLimit::new(
+            ::kernel::c_str!(::core::concat!(::core::module_path!(), ":", ::core::line!())),
+            5000,
+            10,
+        );
+        if LIMIT.allow() {
+            ::kernel::dev_info!($dev, $($arg)*);
+        }
+    }};
+}
+pub(crate) use dev_info_ratelimited;

@@ -36,6 +36,14 @@ case $err in *"No space"*) ;; *) fail "33 entries: expected ENOSPC, got '$err'" 
 expect_eq "list after refused writes" "$before" "$(cat "$ALLOW")"
 dmesg | grep -q "host_bridge_allow: 'nonsense' is not vvvv:dddd" || fail "no dmesg line for bad input"
 
+# A loop of bad writes is no flood: each place that refuses logs at most 10 lines in 5 s.
+sleep 5
+msg="flush: write 1 to forget the cached P2P verdicts"
+n0=$(dmesg | grep -c "$msg")
+for i in $(seq 1 30); do (echo 0 >/sys/class/p2pmem/flush) 2>/dev/null && fail "flush 0 accepted"; done
+n=$(($(dmesg | grep -c "$msg") - n0))
+[ "$n" -ge 1 ] && [ "$n" -le 10 ] || fail "30 refused writes to flush logged $n lines, expected 1 to 10"
+
 # 32 entries fit, and go away again.
 echo "${many%1234:0021,}" >"$ALLOW" || fail "32 entries refused"
 expect_eq "runtime entries" 32 "$(grep -vc builtin "$ALLOW")"
