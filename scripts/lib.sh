@@ -40,3 +40,60 @@ toolchain_id() {
 kmake_vars() {
 	printf '%s\n' "LLVM=$P2PMEM_LLVM"
 }
+
+# The main Debian archive this machine's apt is configured with (label "Debian", not the
+# security one), as a URI.
+debian_mirror() {
+	apt-get indextargets --format '$(LABEL) $(REPO_URI)' 2>/dev/null |
+		awk '$1 == "Debian" { print $2; exit }'
+}
+
+# apt_private NAME LINE...: a private apt configuration under $P2PMEM_CACHE/apt/NAME whose
+# sources are the given "deb" lines, its index refreshed at most once a day (the cached one is
+# used when the archive cannot be reached). Sets the array apt_opts for apt-get and apt-cache.
+# Nothing of the machine's apt state is changed; packages are only ever downloaded with it.
+apt_private() {
+	local name=$1 dir stamp
+	shift
+	dir=$(mkcache "apt/$name")
+	mkdir -p "$dir/lists/partial" "$dir/cache/archives/partial" "$dir/sources.list.d" \
+		"$dir/preferences.d"
+	printf '%s\n' "$@" >"$dir/sources.list.new"
+	if ! cmp -s "$dir/sources.list.new" "$dir/sources.list"; then
+		mv "$dir/sources.list.new" "$dir/sources.list"
+		rm -f "$dir/lists/.updated"
+	else
+		rm -f "$dir/sources.list.new"
+	fi
+	apt_opts=(
+		-o "Dir::Etc::sourcelist=$dir/sources.list"
+		-o "Dir::Etc::sourceparts=$dir/sources.list.d"
+		-o "Dir::Etc::preferencesparts=$dir/preferences.d"
+		-o "Dir::State::Lists=$dir/lists"
+		-o "Dir::Cache=$dir/cache"
+		-o "APT::Sandbox::User=root"
+	)
+	stamp="$dir/lists/.updated"
+	if [ -z "$(find "$stamp" -mtime -1 2>/dev/null)" ]; then
+		if apt-get "${apt_opts[@]}" -qq update >/dev/null 2>"$dir/update.log"; then
+			touch "$stamp"
+		else
+			say "warning: apt-get update for $name failed (see $dir/update.log)"
+		fi
+	fi
+}
+
+# The oldest QEMU the VM tests run on: older TCG corrupts MMIO while the memory map changes.
+P2PMEM_QEMU_MIN=8.1
+
+# The "major.minor.micro" version of the QEMU program $1.
+qemu_version() {
+	"$1" --version 2>/dev/null | sed -n 's/^QEMU emulator version \([0-9][0-9.]*\).*/\1/p'
+}
+
+# Whether the QEMU program $1 runs and is at least $P2PMEM_QEMU_MIN.
+qemu_new_enough() {
+	local v
+	v=$(qemu_version "$1")
+	[ -n "$v" ] && [ "$(printf '%s\n' "$P2PMEM_QEMU_MIN" "$v" | sort -V | head -n 1)" = "$P2PMEM_QEMU_MIN" ]
+}
