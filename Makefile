@@ -5,6 +5,8 @@
 #   make KDIR=/path      p2pmem.ko for your own Rust-enabled kernel build (LLVM=1 if it used it)
 #   make check           every test: host, build and lint checks, KUnit and VM tests
 #   make demo            boot the switch topology in QEMU, load p2pmem, show what it sees
+#   make check-long      the same tests at full length (hot-plug cycles, stress seconds, fuzzed
+#                        writes, race cycles) with their figures shown
 #   make check-debug     the same tests on the debug kernel flavor (KASAN, lockdep, kmemleak)
 #   make bench          p2pmem vs the in-tree P2PDMA and genalloc on the bench kernel flavor
 #   make kernel          build the test kernel (FLAVOR=test|debug|bench)
@@ -15,7 +17,7 @@ FLAVOR ?= test
 LLVM ?= -22
 export P2PMEM_LLVM := $(LLVM)
 
-.PHONY: all modules check check-debug demo bench kernel setup clippy fmt checkpatch clean install
+.PHONY: all modules check check-long check-debug demo bench kernel setup clippy fmt checkpatch clean install
 
 all: modules
 
@@ -31,6 +33,9 @@ clippy:
 
 check:
 	@scripts/check
+
+check-long:
+	@scripts/check --long
 
 check-debug:
 	@scripts/check --kernel-flavor debug

@@ -9,7 +9,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no test modules (vm-run --test-modules)"
-cycles=${P2PMEM_RACE_CYCLES:-100}
+cycles=${P2PMEM_RACE_CYCLES:-$(by_length 30 100)}
 shm=$(fn_of 1af4:1110)
 [ -n "$(provider_of "$shm")" ] || fail "no provider below $shm"
 mark=$(dmesg_mark)

@@ -9,7 +9,7 @@
 # the 70,000 lines do not push earlier messages out (the splat scan and dmesg_since need them).
 . "$(dirname "$0")/lib.sh"
 
-writes=${P2PMEM_FUZZ_WRITES:-10000}
+writes=${P2PMEM_FUZZ_WRITES:-$(by_length 2000 10000)}
 shm=$(fn_of 1af4:1110)
 p=$(provider_of "$(nvme_cmb)")
 [ -n "$shm" ] && [ -n "$p" ] || fail "no ivshmem function or no CMB provider"

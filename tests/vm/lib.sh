@@ -7,6 +7,12 @@ fail() {
 	exit 1
 }
 
+# by_length GATE LONG: GATE in `make check`, LONG in `make check-long` (P2PMEM_TEST_LENGTH=long):
+# the default of a test's length knob (cycles, seconds, writes). An explicit knob wins.
+by_length() {
+	if [ "${P2PMEM_TEST_LENGTH:-gate}" = long ]; then echo "$2"; else echo "$1"; fi
+}
+
 # expect_eq WHAT EXPECTED ACTUAL
 expect_eq() {
 	[ "$2" = "$3" ] || fail "$1: expected '$2', got '$3'"

@@ -10,7 +10,7 @@
 # while they are still held.
 . "$(dirname "$0")/lib.sh"
 
-cycles=${REVOKE_RACE_CYCLES:-40}
+cycles=${REVOKE_RACE_CYCLES:-$(by_length 20 40)}
 shm=$(fn_of 1af4:1110)
 dir=$(mktemp -d)
 cc -Wall -O2 -pthread -o "$dir/revoke-race" "$(dirname "$0")/revoke-race.c" ||

@@ -8,7 +8,7 @@
 . "$(dirname "$0")/lib.sh"
 
 [ -n "${P2PMEM_CONSUMER_KO:-}" ] || fail "no test modules (vm-run --test-modules)"
-secs=${P2PMEM_STRESS_SECONDS:-60}
+secs=${P2PMEM_STRESS_SECONDS:-$(by_length 15 60)}
 shm=$(fn_of 1af4:1110)
 p=$(provider_of "$shm")
 [ -n "$p" ] || fail "no provider below $shm"

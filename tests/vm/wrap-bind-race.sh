@@ -20,7 +20,7 @@ insmod "$stub" || fail "insmod p2pmem_stub failed"
 [ -z "$old" ] || echo "$shm" >"$dev/driver/unbind" || fail "unbind from $old failed"
 echo p2pmem_stub >"$dev/driver_override"
 
-cycles=${WRAP_RACE_CYCLES:-40}
+cycles=${WRAP_RACE_CYCLES:-$(by_length 20 40)}
 bound_first=0 wrapped_first=0
 for i in $(seq "$cycles"); do
 	(echo "$shm 2" >$C/wrap) 2>/dev/null &
