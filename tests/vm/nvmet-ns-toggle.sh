@@ -4,12 +4,14 @@
 # patched nvmet, with param_allow_p2pmem=1 and the namespace's p2pmem naming the ivshmem provider,
 # fio writes and verifies (4 jobs, queue depth 8) while another loop disables and enables the
 # namespace many times. Each disable drops the controller's claim on the provider while commands
-# are arriving. I/O errors while the namespace is disabled are allowed (fio goes on after a
-# failed write, which it does not verify, and a failed read ends the pass; with
-# --continue_on_error=all it would check the stale buffer of a failed read); data that reads
-# back wrong and kernel splats (KASAN on the debug kernel) are not. Afterwards the provider's
-# allocations are back to 0, the namespace still serves verified I/O, and nvmet unloads.
-. "$(dirname "$0")/../lib.sh"
+# are arriving. I/O errors while the namespace is disabled are allowed. In a pass of fio that
+# had I/O errors, fio's verify can find a block of an earlier pass (its header names another
+# offset); the stock nvmet with system-memory buffers shows that too, so only passes that ran
+# through judge the data. Wrong data there and kernel splats (KASAN on the
+# debug kernel) fail the test. Afterwards the provider's allocations are back to 0, the
+# namespace still serves verified I/O, and nvmet unloads. NVMET_TOGGLES toggles (100 in make
+# check, 300 in make check-long).
+. "$(dirname "$0")/lib.sh"
 
 plain=$(nvme_plain) shm=$(fn_of 1af4:1110)
 backing=$(nvme_ns "$plain")
@@ -17,7 +19,7 @@ backing=$(nvme_ns "$plain")
 refcnt=$(cat /sys/module/p2pmem/refcnt)
 S=$NVMET/subsystems/$NVMET_NQN
 dir=$(mktemp -d)
-toggles=${NVMET_TOGGLES:-100}
+toggles=${NVMET_TOGGLES:-$(by_length 100 300)}
 # NVMET_TOGGLE_P2PMEM=0: the same without p2pmem (system memory buffers), for comparison.
 p2p=${NVMET_TOGGLE_P2PMEM:-1}
 
@@ -73,10 +75,21 @@ errors=$(cat "$dir"/fio.* | awk '/errors *: total=/ { split($3, a, "[=,]"); n +=
 	END { print n + 0 }')
 echo "namespace toggled $off times; fio: $passes passes, $failed failed, $errors I/O errors"
 cat "$dir/passes"
-if grep -E 'verify failed|bad magic|bad header|verify: bad|mismatch' "$dir"/fio.* >"$dir/bad"; then
-	head -n 20 "$dir/bad" >&2
-	fail "data read back wrong while the namespace was toggled"
-fi
+# Only a pass that ran through says something about the data (see above): blocks of an earlier
+# pass found by a pass with I/O errors are counted and shown, not failed.
+stale=0
+while read -r pass rc _; do
+	pat='verify failed|bad magic|bad header|verify: bad|mismatch'
+	if [ "$rc" = 0 ]; then
+		if grep -E "$pat" "$dir/fio.$pass" >"$dir/bad"; then
+			head -n 20 "$dir/bad" >&2
+			fail "pass $pass ran through but read data back wrong"
+		fi
+	else
+		stale=$((stale + $(grep -cE "$pat" "$dir/fio.$pass")))
+	fi
+done <"$dir/passes"
+echo "blocks read back from an earlier pass in passes with I/O errors: $stale"
 ran=$(awk '$2 == 0' "$dir/passes" | wc -l)
 [ "$ran" -gt 0 ] || fail "no fio pass ran through: $(cat "$dir/passes"; tail -n 5 "$dir/fio.1")"
 
