@@ -67,13 +67,26 @@ impl pci::Driver for MemBarDriver {
             }
         })?;
         pdev.enable_device_mem()?;
-        let provider = if pdev.pci_class() == pci::Class::STORAGE_EXPRESS {
+        let (provider, publish) = if pdev.pci_class() == pci::Class::STORAGE_EXPRESS {
             let cmb = nvme_cmb::enable(pdev)?;
-            Provider::new(pdev, cmb.bar, cmb.offset, cmb.size, Owner::MemBar)?
+            let provider = Provider::new(pdev, cmb.bar, cmb.offset, cmb.size, Owner::MemBar)?;
+            // As nvme-pci: a CMB the controller takes no read and write data from is no place
+            // for a peer's data.
+            if !cmb.peer_data {
+                dev_info!(
+                    pdev,
+                    "p2pmem: the CMB does not hold read and write data (CMBSZ.RDS and WDS not \
+                     both set): not publishing it; claims naming this device still work\n"
+                );
+            }
+            (provider, cmb.peer_data)
         } else {
-            Provider::new(pdev, info.copied().unwrap_or(2), 0, 0, Owner::MemBar)?
+            let bar = info.copied().unwrap_or(2);
+            (Provider::new(pdev, bar, 0, 0, Owner::MemBar)?, true)
         };
-        provider.publish();
+        if publish {
+            provider.publish();
+        }
         Ok(MemBarData {
             _provider: provider,
         })

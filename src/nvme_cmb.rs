@@ -15,6 +15,7 @@ use crate::{
     ffi::provider::bar_info,
     policy::nvme_cmb::{
         cmbmsc,
+        controller_base,
         decode,
         CmbRange, //
     },
@@ -40,12 +41,13 @@ fn write_cmbmsc(regs: &pci::Bar<'_, 0x1000>, v: u64) {
 pub(crate) fn enable(pdev: &pci::Device<Core<'_>>) -> Result<CmbRange> {
     let regs = pdev.iomap_region_sized::<0x1000>(0, c"p2pmem_membar")?;
     if regs.read32(CAP_HI) & CAP_HI_CMBS != 0 {
-        // CBA is the controller's bus address of the CMB: the start of the BAR CMBLOC names,
-        // which is only valid once CMBMSC.CRE is set. Enable register access first.
+        // CBA is the bus address of the CMB: the start of the BAR CMBLOC names plus CMBLOC's
+        // offset, which are only valid once CMBMSC.CRE is set. Enable register access first.
         write_cmbmsc(&regs, cmbmsc(0, false));
-        let bir = decode(regs.read32(CMBLOC), regs.read32(CMBSZ)).map_or(2, |c| c.bar);
-        let bus = bar_info(pdev, bir)?.bus_start;
-        write_cmbmsc(&regs, cmbmsc(bus, true));
+        if let Some(cmb) = decode(regs.read32(CMBLOC), regs.read32(CMBSZ)) {
+            let bus = bar_info(pdev, cmb.bar)?.bus_start;
+            write_cmbmsc(&regs, cmbmsc(controller_base(bus, &cmb), true));
+        }
     }
     let (loc, sz) = (regs.read32(CMBLOC), regs.read32(CMBSZ));
     decode(loc, sz).ok_or_else(|| {

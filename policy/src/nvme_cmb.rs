@@ -12,7 +12,15 @@ pub struct CmbRange {
     pub offset: u64,
     /// Size in bytes.
     pub size: u64,
+    /// CMBSZ.RDS and CMBSZ.WDS: the controller takes the data of reads and writes from it, so
+    /// peers may put data there. nvme-pci publishes a CMB only then, and so does p2pmem.
+    pub peer_data: bool,
 }
+
+/// CMBSZ.RDS, bit 3: read data may be in the CMB.
+const CMBSZ_RDS: u32 = 1 << 3;
+/// CMBSZ.WDS, bit 4: write data may be in the CMB.
+const CMBSZ_WDS: u32 = 1 << 4;
 
 /// The CMB CMBLOC and CMBSZ describe; `None` when CMBSZ is 0 (no CMB, or not enabled) or the
 /// fields are out of range.
@@ -26,7 +34,19 @@ pub fn decode(cmbloc: u32, cmbsz: u32) -> Option<CmbRange> {
     let size = u64::from(cmbsz >> 12).checked_mul(unit)?;
     let offset = u64::from(cmbloc >> 12).checked_mul(unit)?;
     let bar = cmbloc & 7;
-    (size != 0 && bar != 1 && bar <= 5).then_some(CmbRange { bar, offset, size })
+    let peer_data = cmbsz & (CMBSZ_RDS | CMBSZ_WDS) == CMBSZ_RDS | CMBSZ_WDS;
+    (size != 0 && bar != 1 && bar <= 5).then_some(CmbRange {
+        bar,
+        offset,
+        size,
+        peer_data,
+    })
+}
+
+/// CMBMSC.CBA for a CMB whose BAR starts at bus address `bar_bus`: the bus address of the CMB
+/// itself, the BAR's start plus CMBLOC's offset (as the patched nvme-pci programs it).
+pub const fn controller_base(bar_bus: u64, cmb: &CmbRange) -> u64 {
+    bar_bus + cmb.offset
 }
 
 /// CMBMSC for controller base address `cba` (bus address, 4 KiB aligned): CRE (register
@@ -47,7 +67,8 @@ mod tests {
             Some(CmbRange {
                 bar: 2,
                 offset: 0,
-                size: 64 << 20
+                size: 64 << 20,
+                peer_data: true,
             })
         );
         assert_eq!(cmbmsc(0xf400_0000, true), 0xf400_0003);
@@ -68,8 +89,35 @@ mod tests {
             Some(CmbRange {
                 bar: 4,
                 offset: 3 << 20,
-                size: 16 << 20
+                size: 16 << 20,
+                peer_data: false,
             })
+        );
+    }
+
+    #[test]
+    fn peer_data_needs_reads_and_writes() {
+        // SQS and LISTS only (submission queues, PRP lists): no data, not for peers.
+        assert_eq!(decode(0x62, 0x40205).map(|c| c.peer_data), Some(false));
+        // RDS without WDS, and WDS without RDS.
+        assert_eq!(decode(0x62, 0x4020d).map(|c| c.peer_data), Some(false));
+        assert_eq!(decode(0x62, 0x40215).map(|c| c.peer_data), Some(false));
+        assert_eq!(decode(0x62, 0x40218).map(|c| c.peer_data), Some(true));
+    }
+
+    #[test]
+    fn controller_base_adds_the_offset() {
+        // BAR 4 at bus 0x8_0000_0000, CMBLOC offset 3 units of 1 MiB.
+        let cmb = decode((3 << 12) | 4, (16 << 12) | 0x218);
+        assert_eq!(
+            cmb.map(|c| controller_base(0x8_0000_0000, &c)),
+            Some(0x8_0030_0000)
+        );
+        // QEMU's CMB: offset 0, the BAR's start.
+        let qemu = decode(0x62, 0x4021d);
+        assert_eq!(
+            qemu.map(|c| controller_base(0xf400_0000, &c)),
+            Some(0xf400_0000)
         );
     }
 }
