@@ -289,3 +289,36 @@ hot_ram() {
 	qmp_ok "{\"execute\": \"object-add\", \"arguments\": {\"qom-type\": \"memory-backend-ram\",
 		\"id\": \"$1\", \"size\": $2}}"
 }
+
+# expect_uncached DEV: a 64 KiB mapping of DEV, every page touched, is uncached in the page
+# tables: each of its PTEs has PCD (pgprot_noncached(): UC- with PAT, UC without), as the
+# mapping process's own page tables show (/sys/kernel/debug/page_tables/current_kernel, whose
+# "User Space" part they are; CONFIG_PTDUMP_DEBUGFS).
+expect_uncached() {
+	local out
+	[ -r /sys/kernel/debug/page_tables/current_kernel ] ||
+		fail "no /sys/kernel/debug/page_tables/current_kernel (CONFIG_PTDUMP_DEBUGFS)"
+	out=$(python3 - "$1" <<'EOF'
+import ctypes, mmap, os, sys
+size = 1 << 16
+m = mmap.mmap(os.open(sys.argv[1], os.O_RDWR), size, mmap.MAP_SHARED)
+for off in range(0, size, 4096):
+    m[off] = 1
+addr = ctypes.addressof(ctypes.c_char.from_buffer(m))
+hits = []
+with open("/sys/kernel/debug/page_tables/current_kernel") as f:
+    for line in f:
+        if not line.startswith("0x"):
+            continue
+        lo, hi = (int(x, 16) for x in line.split()[0].split("-"))
+        if lo < addr + size and addr < hi:
+            hits.append(line.rstrip())
+print("\n".join(hits) if hits else "no page table entries at %#x" % addr)
+EOF
+	) || fail "mapping $1 failed: $out"
+	grep -q '^0x' <<<"$out" || fail "$1: $out"
+	if grep -v ' PCD ' <<<"$out" | grep -q .; then
+		fail "$1 is mapped cacheable: $out"
+	fi
+	printf 'uncached: %s\n' "$out"
+}

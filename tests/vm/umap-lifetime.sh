@@ -13,6 +13,8 @@ umap_lifetime() { # KIND: runs umap-lifetime.c against the ivshmem provider
 	cc -Wall -O2 -o "$dir/umap-lifetime" "$(dirname "$0")/umap-lifetime.c" ||
 		fail "building umap-lifetime failed"
 	"$dir/umap-lifetime" "/dev/$p" "/sys/class/p2pmem/$p" "$1" || fail "umap-lifetime $1"
+	# User mappings are uncached, as the kernel's own mapping of the BAR.
+	expect_uncached "/dev/$p"
 	expect_eq "available at the end" "$(cat "/sys/class/p2pmem/$p/size")" \
 		"$(cat "/sys/class/p2pmem/$p/available")"
 }
