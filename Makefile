@@ -4,7 +4,7 @@
 #   make                 p2pmem.ko for the cached test kernel (built on first use)
 #   make KDIR=/path      p2pmem.ko for your own Rust-enabled kernel build (LLVM=1 if it used it)
 #   make check           every test: host, build and lint checks, KUnit and VM tests
-#   make demo            boot the switch topology in QEMU, load p2pmem, show what it sees
+#   make demo            boot QEMU with an NVMe CMB as provider: copy, NVMe/TCP, a refusal
 #   make check-long      the same tests at full length (hot-plug cycles, stress seconds, fuzzed
 #                        writes, race cycles) with their figures shown
 #   make check-debug     the same tests on the debug kernel flavor (KASAN, lockdep, kmemleak)

@@ -6,7 +6,7 @@
 # Slot numbers 0x10-0x16 on pcie.0 stay clear of vng's own devices. Verified command lines:
 # shared notes, qemu-topology.md.
 
-TOPOLOGIES="switch rootports hostbridges acs all"
+TOPOLOGIES="switch rootports hostbridges acs all demo"
 
 # nvme_args ID IMAGEDIR BUS SERIAL [EXTRA]: a blockdev + an NVMe controller on BUS.
 _nvme() {
@@ -81,10 +81,20 @@ big_ivshmem_args() {
 		-device ivshmem-plain,id=shmbig,bus=dp5,memdev=p2pmembig
 }
 
+# make demo: the switch, and a plain NVMe under a root port of its own, so that one verdict is
+# refused (no common upstream bridge, host bridge not allowed).
+_topo_demo() {
+	local dir=$1
+	_topo_switch "$dir"
+	printf '%s\n' \
+		-device pcie-root-port,id=rp3,bus=pcie.0,addr=0x11.0,chassis=3,slot=2,port=4
+	_nvme nvme4 "$dir" rp3 nvm0004
+}
+
 topology_args() {
 	local name=$1 dir=$2
 	case $name in
-	switch | rootports | hostbridges | acs) "_topo_$name" "$dir" ;;
+	switch | rootports | hostbridges | acs | demo) "_topo_$name" "$dir" ;;
 	all)
 		local t
 		for t in switch rootports hostbridges acs; do "_topo_$t" "$dir"; done
