@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * C half of a p2pmem provider: the ZONE_DEVICE pagemap over a BAR range, the genalloc pool of
- * its pages, the allocation fast path and the class device with its attributes. The Rust side
+ * C half of a p2pmem provider: the ZONE_DEVICE pagemap over a BAR range, the pool of its pages
+ * (a page index with per-CPU caches), the allocation fast path and the class device with its
+ * attributes. The Rust side
  * (src/ffi/provider.rs) owns each provider and decides when it is created and destroyed.
  *
  * The pool is a page index (src/page_index.rs: a buddy allocator over page numbers behind an

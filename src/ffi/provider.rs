@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Safe ownership of the C half of a provider (`rust/provider.c`): the ZONE_DEVICE pagemap over
-//! a BAR range, its genalloc pool and its class device; references to it, scatterlists of its
+//! a BAR range, its page pool and its class device; references to it, scatterlists of its
 //! memory, and registrations to hear of its revocation.
 
 use core::{
@@ -126,8 +126,8 @@ pub(crate) struct ProviderMem {
     ptr: NonNull<bindings::p2pmem_provider>,
 }
 
-// SAFETY: the C provider synchronises internally (atomics, genalloc's lock-free bitmaps, the
-// pagemap's percpu_ref), and is not tied to the creating thread.
+// SAFETY: the C provider synchronises internally (atomics, the page index's spinlock and the
+// per-CPU caches, the pagemap's percpu_ref), and is not tied to the creating thread.
 unsafe impl Send for ProviderMem {}
 
 // SAFETY: see `Send`; every method takes `&self`.
