@@ -113,11 +113,6 @@ const struct class *p2pmem_class_get(void)
 	return &p2pmem_class;
 }
 
-bool p2pmem_class_registered(void)
-{
-	return class_is_registered(&p2pmem_class);
-}
-
 /*
  * PCI topology for the P2P policy. Every struct device here is a PCI function's; the caller
  * holds a reference to it, which keeps the bridges above it and its host bridge alive.

@@ -61,7 +61,6 @@ int p2pmem_pci_notifier_register(void);
 void p2pmem_pci_notifier_unregister(void);
 
 void p2pmem_class_unregister(void);
-bool p2pmem_class_registered(void);
 
 struct device *p2pmem_pci_upstream_bridge(struct device *dev);
 void p2pmem_pci_info(struct device *dev, struct p2pmem_pci_info *info);

@@ -7,8 +7,6 @@
 mod cache;
 #[path = "kunit/claim.rs"]
 mod claim;
-#[path = "kunit/class.rs"]
-mod class;
 #[path = "kunit/devices.rs"]
 mod devices;
 #[path = "kunit/policy.rs"]

@@ -42,13 +42,6 @@ impl Drop for ClassRegistration {
     }
 }
 
-/// Whether the `p2pmem` class is registered right now.
-#[cfg_attr(not(P2PMEM_KUNIT), expect(dead_code))]
-pub(crate) fn is_registered() -> bool {
-    // SAFETY: `p2pmem_class_registered` only reads driver-core state; no preconditions.
-    unsafe { bindings::p2pmem_class_registered() }
-}
-
 /// The `host_bridge_allow=` module parameter, if given.
 pub(crate) fn param_host_bridge_allow() -> Option<&'static CStr> {
     // SAFETY: no preconditions; returns NULL or the parameter string, which lives as long as

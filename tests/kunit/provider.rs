@@ -90,4 +90,38 @@ mod tests {
         drop(b);
         Ok(())
     }
+
+    #[test]
+    fn revocation_refuses_new_allocations() -> Result {
+        use crate::ffi::provider::{
+            ProviderRef,
+            Revoke,
+            RevokeRegistration, //
+        };
+        use core::sync::atomic::{
+            AtomicU32,
+            Ordering::Relaxed, //
+        };
+
+        /// What the revocation callback saw: 0 not called, 1 its allocation refused, 2 granted.
+        struct Probe(AtomicU32);
+        impl Revoke for Probe {
+            fn revoke(&self, provider: &ProviderRef) {
+                let granted = provider.alloc_sgl(PAGE as u32, false).is_some();
+                self.0.store(1 + u32::from(granted), Relaxed);
+            }
+        }
+
+        let pdev = cmb_nvme().ok_or(ENODEV)?;
+        let mem = ProviderMem::new(&pdev, 2, 0, SIZE, None)?;
+        let provider = ProviderRef::get(&pdev).ok_or(ENODEV)?;
+        assert!(provider.alloc_sgl(PAGE as u32, false).is_some());
+        let probe = RevokeRegistration::new(provider, Probe(AtomicU32::new(0)))?;
+        // Tearing the provider down revokes it first: from then on nothing is handed out, to
+        // the callbacks either, while the reference `probe` holds keeps the provider itself.
+        drop(mem);
+        assert_eq!(probe.0.load(Relaxed), 1);
+        assert!(probe.provider().alloc_sgl(PAGE as u32, false).is_none());
+        Ok(())
+    }
 }
