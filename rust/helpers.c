@@ -7,12 +7,15 @@
 #include <linux/build_bug.h>
 #include <linux/device/class.h>
 #include <linux/dma-mapping.h>
+#include <linux/mm.h>
 #include <linux/module.h>
 #include <linux/moduleparam.h>
 #include <linux/pci.h>
 #include <linux/ratelimit.h>
 #include <linux/scatterlist.h>
+#include <linux/sched.h>
 #include <linux/security.h>
+#include <linux/string.h>
 #include <linux/swiotlb.h>
 #include <linux/xarray.h>
 #include <asm/processor.h>
@@ -41,6 +44,36 @@ MODULE_PARM_DESC(claim_revoke_timeout,
 unsigned int p2pmem_param_claim_revoke_timeout(void)
 {
 	return READ_ONCE(claim_revoke_timeout);
+}
+
+static bool pin_through_iommu;
+module_param(pin_through_iommu, bool, 0644);
+MODULE_PARM_DESC(pin_through_iommu,
+		 "Let user mappings of p2pmem be pinned (O_DIRECT) even when an IOMMU translates DMA for the provider; never with a bus offset");
+
+bool p2pmem_param_pin_through_iommu(void)
+{
+	return READ_ONCE(pin_through_iommu);
+}
+
+static bool pin_when_bouncing;
+module_param(pin_when_bouncing, bool, 0644);
+MODULE_PARM_DESC(pin_when_bouncing,
+		 "Let user mappings of p2pmem be pinned (O_DIRECT) even when swiotlb bounces all DMA: P2P-aware drivers (the patched nvme-pci) map them at bus addresses, any other driver copies the data through RAM; never with a bus offset");
+
+bool p2pmem_param_pin_when_bouncing(void)
+{
+	return READ_ONCE(pin_when_bouncing);
+}
+
+static bool clear_user_memory = true;
+module_param(clear_user_memory, bool, 0644);
+MODULE_PARM_DESC(clear_user_memory,
+		 "Zero pool memory before it is mapped into a process (default on); off hands out what the previous user left");
+
+bool p2pmem_param_clear_user_memory(void)
+{
+	return READ_ONCE(clear_user_memory);
 }
 
 static ssize_t host_bridge_allow_show(const struct class *class,
@@ -316,4 +349,29 @@ void p2pmem_sg_dma_len_set(struct scatterlist *sg, unsigned int len)
 int p2pmem_dma_mapping_error(struct device *dev, dma_addr_t addr)
 {
 	return dma_mapping_error(dev, addr);
+}
+
+void p2pmem_vma_set_noncached(struct vm_area_struct *vma)
+{
+	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
+}
+
+struct page *p2pmem_virt_to_page(const void *addr)
+{
+	return virt_to_page(addr);
+}
+
+static_assert(P2PMEM_TASK_COMM_LEN == TASK_COMM_LEN);
+
+int p2pmem_current_tgid(void)
+{
+	return task_tgid_nr(current);
+}
+
+void p2pmem_current_comm(char *comm)
+{
+	char c[TASK_COMM_LEN];
+
+	get_task_comm(c, current);
+	memcpy(comm, c, TASK_COMM_LEN);
 }

@@ -147,13 +147,37 @@ bool p2pmem_published_on(struct pci_dev *pdev);
 struct device *p2pmem_provider_device(struct p2pmem_provider *p);
 
 /*
- * src/ffi/pin.rs: whether user mappings of @p may be pinned (src/pin.rs): no bus offset, no
- * translating IOMMU (unless @through_iommu), no forced swiotlb bouncing (unless
- * @when_bouncing), and every bus-mastering PCI function with a block, net or RDMA device below
- * it may DMA to the memory (unless @any_client). Logs why not.
+ * src/ffi/user_mapping.rs, called by rust/provider.c: /dev/p2pmemN and the user mappings of a
+ * provider's memory (src/user_mapping.rs). @maps is what p2pmem_user_maps_new() returned.
  */
-bool p2pmem_pinnable(struct p2pmem_provider *p, bool any_client, bool through_iommu,
-		     bool when_bouncing);
+struct vm_area_struct;
+/* NULL on failure. Before device_add(), which creates the allocate file. */
+void *p2pmem_user_maps_new(void);
+/* In the class device's release; NULL is ignored. */
+void p2pmem_user_maps_free(void *maps);
+/* After device_add(): registers /dev/p2pmemN (not in benchmark-only mode). */
+int p2pmem_user_maps_add(struct p2pmem_provider *p, void *maps);
+/* First in teardown: no new opens. */
+void p2pmem_user_maps_del(void *maps);
+/* Zaps every user mapping, frees its memory and reports what is still referenced. */
+void p2pmem_user_maps_revoke(struct p2pmem_provider *p, void *maps);
+/* mmap of the allocate file. */
+int p2pmem_user_maps_mmap_sysfs(struct p2pmem_provider *p, void *maps,
+				struct vm_area_struct *vma);
+/* rust/provider.c: root's opt-in pin_any_client, read at each mmap. */
+bool p2pmem_provider_pin_any_client(struct p2pmem_provider *p);
+
+/* rust/helpers.c: module parameters of user mappings, read at each mmap (src/user_mapping.rs). */
+bool p2pmem_param_pin_through_iommu(void);
+bool p2pmem_param_pin_when_bouncing(void);
+bool p2pmem_param_clear_user_memory(void);
+/* Static inlines and macros of <linux/mm.h> (src/ffi/vma.rs, src/ffi/provider.rs). */
+void p2pmem_vma_set_noncached(struct vm_area_struct *vma);
+struct page *p2pmem_virt_to_page(const void *addr);
+/* The current task, for messages (src/ffi/task.rs); @comm has P2PMEM_TASK_COMM_LEN bytes. */
+#define P2PMEM_TASK_COMM_LEN 16
+int p2pmem_current_tgid(void);
+void p2pmem_current_comm(char *comm);
 
 /* rust/bench.c, linked only against a kernel with CONFIG_PCI_P2PDMA (the bench flavor) */
 int p2pmem_bench_register(void);

@@ -26,7 +26,9 @@
 #include <linux/percpu-refcount.h>
 #include <linux/random.h>
 #include <linux/scatterlist.h>
+#include <linux/sizes.h>
 #include <linux/slab.h>
+#include <linux/sysfs.h>
 
 #include "helpers.h"
 #include "provider.h"
@@ -244,6 +246,27 @@ static ssize_t pin_any_client_store(struct device *dev, struct device_attribute 
 }
 static DEVICE_ATTR_RW(pin_any_client);
 
+bool p2pmem_provider_pin_any_client(struct p2pmem_provider *p)
+{
+	return READ_ONCE(p->pin_any_client);
+}
+
+/* /sys/class/p2pmem/p2pmemN/allocate (src/user_mapping.rs); kernfs zaps its mappings itself. */
+static int p2pmem_allocate_mmap(struct file *file, struct kobject *kobj,
+				const struct bin_attribute *attr, struct vm_area_struct *vma)
+{
+	struct p2pmem_provider *p = to_p2pmem_provider(kobj_to_dev(kobj));
+
+	return p2pmem_user_maps_mmap_sysfs(p, p->user_maps, vma);
+}
+
+static const struct bin_attribute p2pmem_allocate_attr = {
+	.attr = { .name = "allocate", .mode = 0600 },
+	.mmap = p2pmem_allocate_mmap,
+	/* Userspace (python's mmap) checks the file is at least as large as the mapping. */
+	.size = SZ_1T,
+};
+
 static const struct bin_attribute *const p2pmem_provider_bin_attrs[] = {
 	&p2pmem_allocate_attr,
 	NULL,
@@ -317,6 +340,7 @@ static void p2pmem_provider_release(struct device *dev)
 {
 	struct p2pmem_provider *p = container_of(dev, struct p2pmem_provider, dev);
 
+	p2pmem_user_maps_free(p->user_maps);
 	free_percpu(p->pcp);
 	if (p->id >= 0)
 		ida_free(&p2pmem_ida, p->id);
@@ -373,6 +397,12 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 	for_each_possible_cpu(i)
 		spin_lock_init(&per_cpu_ptr(p->pcp, i)->lock);
 	p->pcp_max = (size >> PAGE_SHIFT) / 8 / num_possible_cpus();
+	/* Before device_add(), which creates the allocate file. */
+	p->user_maps = p2pmem_user_maps_new();
+	if (!p->user_maps) {
+		*err = -ENOMEM;
+		goto err_put;
+	}
 	*err = p2pmem_index_create(size >> PAGE_SHIFT, &index);
 	if (*err)
 		goto err_put;
@@ -393,11 +423,10 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 		set_page_count(virt_to_page(addr + i * PAGE_SIZE), 1);
 	rcu_assign_pointer(p->index, index);
 
-	p2pmem_chardev_init(p);
 	*err = device_add(&p->dev);
 	if (*err)
 		goto err_unpublish;
-	*err = p2pmem_chardev_add(p);
+	*err = p2pmem_user_maps_add(p, p->user_maps);
 	if (*err)
 		goto err_del;
 	return p;
@@ -435,15 +464,14 @@ static void p2pmem_provider_revoke(struct p2pmem_provider *p)
 		r->revoke(r);
 	}
 	mutex_unlock(&p->revoke_lock);
-	p2pmem_chardev_revoke(p);
-	p2pmem_chardev_report_busy(p);
+	p2pmem_user_maps_revoke(p, p->user_maps);
 }
 
 void p2pmem_provider_destroy(struct p2pmem_provider *p)
 {
 	void *index;
 
-	p2pmem_chardev_del(p);
+	p2pmem_user_maps_del(p->user_maps);
 	device_del(&p->dev);
 	p2pmem_provider_revoke(p);
 	/* Kills pgmap.ref (allocations fail from now on), then waits for every allocation. */

@@ -10,10 +10,8 @@
 #include <linux/list.h>
 #include <linux/fs.h>
 #include <linux/memremap.h>
-#include <linux/miscdevice.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
-#include <linux/sched.h>
 
 struct p2pmem_provider {
 	struct device dev;		/* the class device p2pmemN; its release frees this */
@@ -35,14 +33,8 @@ struct p2pmem_provider {
 	struct mutex revoke_lock;	/* protects revokers and revoked */
 	struct list_head revokers;	/* struct p2pmem_revoke.node */
 	bool revoked;			/* set before the callbacks; no allocation after */
-	/* rust/chardev.c: /dev/p2pmemN and the user mappings of the memory */
-	struct miscdevice misc;
-	struct mutex umap_lock;		/* protects umaps, umaps_revoked, cfiles, last_mapper* */
-	struct list_head umaps;		/* struct p2pmem_umap.node */
-	struct list_head cfiles;	/* struct p2pmem_cfile.node: open /dev/p2pmemN files */
-	bool umaps_revoked;		/* p2pmem_chardev_revoke() ran: no new mappings */
-	pid_t last_mapper;
-	char last_mapper_comm[TASK_COMM_LEN];
+	/* /dev/p2pmemN and the user mappings of the memory (src/user_mapping.rs) */
+	void *user_maps;
 	/* root's opt-in: user mappings may be pinnable whatever the clients (src/pin.rs) */
 	bool pin_any_client;
 };
@@ -78,12 +70,5 @@ void p2pmem_index_destroy(void *index);
 s64 p2pmem_index_alloc(void *index, unsigned long pages);
 int p2pmem_index_free(void *index, unsigned long first, unsigned long pages);
 unsigned long p2pmem_index_free_pages(void *index);
-
-extern const struct bin_attribute p2pmem_allocate_attr;
-void p2pmem_chardev_init(struct p2pmem_provider *p);
-int p2pmem_chardev_add(struct p2pmem_provider *p);
-void p2pmem_chardev_del(struct p2pmem_provider *p);
-void p2pmem_chardev_revoke(struct p2pmem_provider *p);
-void p2pmem_chardev_report_busy(struct p2pmem_provider *p);
 
 #endif /* P2PMEM_RUST_PROVIDER_H */

@@ -42,13 +42,13 @@ use crate::{
     ffi::{
         c_callback::CCallback,
         dma, iommu,
+        params::claim_revoke_timeout,
         pci::{
             self as kpci,
             pci_parent_of,
             PciFn, //
         },
         provider::{
-            claim_revoke_timeout,
             published,
             published_on,
             rand_below,

@@ -6,6 +6,7 @@
 //! crate's) are used here and nowhere else; the submodules turn them into safe types that the
 //! rest of the module builds on.
 
+pub(crate) mod address_space;
 pub(crate) mod bench;
 pub(crate) mod c_callback;
 pub(crate) mod class;
@@ -13,16 +14,20 @@ pub(crate) mod dma;
 pub(crate) mod dma_mapping;
 pub(crate) mod exports;
 pub(crate) mod iommu;
+pub(crate) mod miscdev;
 pub(crate) mod notifier;
 mod page_index;
+pub(crate) mod params;
 pub(crate) mod pci;
-mod pin;
 pub(crate) mod provider;
 pub(crate) mod ratelimit;
 pub(crate) mod registry;
 pub(crate) mod scatterlist;
+pub(crate) mod task;
 #[cfg(P2PMEM_KUNIT)]
 pub(crate) mod testing;
+mod user_mapping;
+pub(crate) mod vma;
 pub(crate) mod workqueue;
 pub(crate) mod xarray;
 

@@ -28,6 +28,7 @@ mod query;
 mod refusal;
 mod registry;
 mod shim;
+mod user_mapping;
 mod verdict_cache;
 mod wrap;
 
@@ -68,7 +69,7 @@ impl kernel::InPlaceModule for P2pmemModule {
             _cache: verdict_cache::CacheGuard::new(),
             _registry: registry::RegistryGuard::new(),
             _class: {
-                if let Some(param) = ffi::class::param_host_bridge_allow() {
+                if let Some(param) = ffi::params::host_bridge_allow() {
                     let param = param.to_str().map_err(|_| EINVAL)?;
                     verdict_cache::host_bridge_allow_store(param).inspect_err(|_| {
                         pr_err!(

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 
 //! Whether user mappings of a provider's memory may be pinned ([`pinnable`], for `mmap` in
-//! `rust/chardev.c`): not with a bus offset, not through a translating IOMMU or a bouncing
+//! [`crate::user_mapping`]): not with a bus offset, not through a translating IOMMU or a bouncing
 //! swiotlb unless the administrator allows it, and not while a client of user mappings cannot
 //! reach the memory (the topology rule of [`policy::pin`], on the live PCI functions).
 //!

@@ -15,5 +15,7 @@ mod policy;
 mod provider;
 #[path = "kunit/shim.rs"]
 mod shim;
+#[path = "kunit/user_mapping.rs"]
+mod user_mapping;
 #[path = "kunit/validation.rs"]
 mod validation;

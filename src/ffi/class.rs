@@ -42,16 +42,6 @@ impl Drop for ClassRegistration {
     }
 }
 
-/// The `host_bridge_allow=` module parameter, if given.
-pub(crate) fn param_host_bridge_allow() -> Option<&'static CStr> {
-    // SAFETY: no preconditions; returns NULL or the parameter string, which lives as long as
-    // the module.
-    let p = unsafe { bindings::p2pmem_param_host_bridge_allow() };
-    // SAFETY: a non-NULL parameter is a NUL-terminated string that is not freed while the module
-    // is loaded (module parameters are set before init and are read-only here).
-    (!p.is_null()).then(|| unsafe { CStr::from_char_ptr(p) })
-}
-
 /// A `core::fmt::Write` into a byte buffer that fails, instead of truncating, when full.
 pub(crate) struct SliceWriter<'a> {
     buf: &'a mut [u8],

@@ -357,8 +357,33 @@ impl ProviderRef {
     /// How many allocations of its memory are live now (`p2pmem_provider_allocations()`): a
     /// snapshot.
     pub(crate) fn allocations(&self) -> kernel::ffi::c_long {
+        self.view().allocations()
+    }
+
+    /// The provider, borrowed for as long as this reference.
+    pub(crate) fn view(&self) -> ProviderView<'_> {
+        // INVARIANT: referenced (type invariant), so live for the borrow.
+        ProviderView {
+            ptr: self.ptr,
+            _provider: PhantomData,
+        }
+    }
+
+    /// Allocates `size` bytes (rounded up to pages, `size` > 0) that keep this reference:
+    /// `None` when the pool is exhausted or the provider is going away. Any context.
+    pub(crate) fn alloc(&self, size: usize) -> Option<OwnedAllocation> {
+        if size == 0 {
+            return None;
+        }
         // SAFETY: `self.ptr` is referenced (type invariant).
-        unsafe { bindings::p2pmem_provider_allocations(self.ptr.as_ptr()) }
+        let addr = unsafe { bindings::p2pmem_provider_alloc(self.ptr.as_ptr(), size) };
+        // INVARIANT: a non-NULL return is `size` bytes of this provider's pool, holding a
+        // reference on its pagemap.
+        NonNull::new(addr).map(|addr| OwnedAllocation {
+            provider: self.clone(),
+            addr,
+            size,
+        })
     }
 
     /// Hands the reference to a C caller.
@@ -390,6 +415,89 @@ unsafe impl Send for ProviderRef {}
 
 // SAFETY: the only shared access reads the provider's immutable PCI function.
 unsafe impl Sync for ProviderRef {}
+
+/// Provider memory allocated with [`ProviderRef::alloc`], with a reference on its provider;
+/// freed when dropped. A page that someone else still references (a pin of a user mapping)
+/// goes back to the pool with its last reference.
+///
+/// # Invariants
+///
+/// `addr` is the kernel virtual address of `size` bytes (`size` > 0) allocated from
+/// `provider`, not freed before [`Drop`]; the memory is device memory (a BAR), mapped by the
+/// kernel as ZONE_DEVICE pages.
+pub(crate) struct OwnedAllocation {
+    provider: ProviderRef,
+    addr: NonNull<c_void>,
+    size: usize,
+}
+
+// SAFETY: the allocation is freed through its provider, which synchronises internally.
+unsafe impl Send for OwnedAllocation {}
+
+// SAFETY: shared access reads the immutable fields, or writes through `zero` (callers that
+// share the memory order their accesses themselves, as with any device memory).
+unsafe impl Sync for OwnedAllocation {}
+
+impl OwnedAllocation {
+    /// The kernel virtual address of the first byte.
+    #[cfg(P2PMEM_KUNIT)]
+    pub(crate) fn as_ptr(&self) -> NonNull<c_void> {
+        self.addr
+    }
+
+    /// The number of pages it spans.
+    pub(crate) fn pages(&self) -> usize {
+        self.size.div_ceil(kernel::page::PAGE_SIZE)
+    }
+
+    /// Writes zeros over it.
+    pub(crate) fn zero(&self) {
+        // SAFETY: `addr` is `size` writable bytes of this allocation (type invariant), mapped
+        // by the kernel; nothing else owns them while it lives.
+        unsafe { core::ptr::write_bytes(self.addr.as_ptr().cast::<u8>(), 0, self.size) };
+    }
+
+    /// The kernel virtual address of page `i`.
+    fn page_addr(&self, i: usize) -> Option<*mut c_void> {
+        (i < self.pages()).then(|| {
+            // SAFETY: inside the allocation (checked above).
+            unsafe { self.addr.as_ptr().byte_add(i * kernel::page::PAGE_SIZE) }
+        })
+    }
+
+    /// The `struct page` of page `i` (`None` past the end).
+    pub(crate) fn page(&self, i: usize) -> Option<BorrowedPage<'_>> {
+        let addr = self.page_addr(i)?;
+        // SAFETY: `addr` is in a ZONE_DEVICE range the kernel maps (type invariant), so it has
+        // a `struct page`.
+        let page = NonNull::new(unsafe { bindings::p2pmem_virt_to_page(addr) })?;
+        // SAFETY: the page is valid while the allocation holds the pagemap, which is as long
+        // as the borrow of `self`.
+        Some(unsafe { BorrowedPage::from_raw(page) })
+    }
+
+    /// The PFN of page `i` (`None` past the end), to map it into user space without a page
+    /// reference: who does zaps the mapping before dropping the allocation, or the next user of
+    /// the memory shares it with that process.
+    pub(crate) fn pfn(&self, i: usize) -> Option<super::vma::DevicePfn> {
+        let addr = self.page_addr(i)?;
+        // SAFETY: the provider is referenced and `addr` belongs to its pool (type invariant).
+        let bus = unsafe { bindings::p2pmem_provider_virt_to_bus(self.provider.as_raw(), addr) };
+        let phys = bus.wrapping_sub(self.provider.range().bus_offset);
+        let pfn = usize::try_from(phys >> kernel::page::PAGE_SHIFT).ok()?;
+        // SAFETY: BAR memory of the provider (type invariant), never RAM.
+        Some(unsafe { super::vma::DevicePfn::new(pfn) })
+    }
+}
+
+impl Drop for OwnedAllocation {
+    fn drop(&mut self) {
+        // SAFETY: allocated from this referenced provider and freed only here (type invariant).
+        unsafe {
+            bindings::p2pmem_provider_free(self.provider.as_raw(), self.addr.as_ptr(), self.size)
+        };
+    }
+}
 
 /// Where a provider's memory is.
 pub(crate) struct ProviderRange {
@@ -439,12 +547,6 @@ impl Drop for Sgl<'_> {
 pub(crate) fn published_on(pdev: &pci::Device) -> bool {
     // SAFETY: `raw_pci(pdev)` is a live `pci_dev`.
     unsafe { bindings::p2pmem_published_on(super::pci::raw_pci(pdev)) }
-}
-
-/// The module parameter `claim_revoke_timeout`, as set now: seconds, not bounded.
-pub(crate) fn claim_revoke_timeout() -> u32 {
-    // SAFETY: reads a module parameter; callable at any time.
-    unsafe { bindings::p2pmem_param_claim_revoke_timeout() }
 }
 
 /// What a [`RevokeRegistration`] does when its provider starts going away.
@@ -604,6 +706,31 @@ impl<'a> ProviderView<'a> {
     pub(crate) fn device(&self) -> &'a device::Device {
         // SAFETY: `self.ptr` is live for `'a` (type invariant), and so is its class device.
         unsafe { device::Device::from_raw(bindings::p2pmem_provider_device(self.ptr.as_ptr())) }
+    }
+
+    /// The size of its memory in bytes.
+    pub(crate) fn size(&self) -> u64 {
+        let s = self.span();
+        s.end.wrapping_sub(s.start).wrapping_add(1)
+    }
+
+    /// Bytes free in the pool now.
+    pub(crate) fn avail(&self) -> usize {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { bindings::p2pmem_provider_avail(self.ptr.as_ptr()) }
+    }
+
+    /// How many allocations of its memory are live now: a snapshot.
+    pub(crate) fn allocations(&self) -> kernel::ffi::c_long {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { bindings::p2pmem_provider_allocations(self.ptr.as_ptr()) }
+    }
+
+    /// Root's opt-in (the `pin_any_client` attribute): user mappings may be pinned whatever
+    /// the clients. Read now.
+    pub(crate) fn pin_any_client(&self) -> bool {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { bindings::p2pmem_provider_pin_any_client(self.ptr.as_ptr()) }
     }
 
     /// Where the memory lies.
