@@ -11,6 +11,21 @@
 extern typeof(p2pmem_add_resource) p2pmem_add_resource;
 EXPORT_SYMBOL_GPL(p2pmem_add_resource);
 
+extern typeof(p2pmem_publish) p2pmem_publish;
+EXPORT_SYMBOL_GPL(p2pmem_publish);
+
+extern typeof(p2pmem_provider_get) p2pmem_provider_get;
+EXPORT_SYMBOL_GPL(p2pmem_provider_get);
+
+extern typeof(p2pmem_alloc_sgl) p2pmem_alloc_sgl;
+EXPORT_SYMBOL_GPL(p2pmem_alloc_sgl);
+
+extern typeof(p2pmem_alloc_sgl_pages) p2pmem_alloc_sgl_pages;
+EXPORT_SYMBOL_GPL(p2pmem_alloc_sgl_pages);
+
+extern typeof(p2pmem_free_sgl) p2pmem_free_sgl;
+EXPORT_SYMBOL_GPL(p2pmem_free_sgl);
+
 extern typeof(p2pmem_distance_many) p2pmem_distance_many;
 EXPORT_SYMBOL_GPL(p2pmem_distance_many);
 

@@ -331,6 +331,16 @@ struct page *p2pmem_sg_page(struct scatterlist *sg)
 	return sg_page(sg);
 }
 
+void *p2pmem_sg_virt(struct scatterlist *sg)
+{
+	return sg_virt(sg);
+}
+
+void p2pmem_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len)
+{
+	sg_set_buf(sg, buf, len);
+}
+
 phys_addr_t p2pmem_sg_phys(struct scatterlist *sg)
 {
 	return sg_phys(sg);

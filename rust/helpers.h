@@ -98,6 +98,7 @@ struct p2pmem_provider *p2pmem_provider_create(const struct class *class, struct
 void p2pmem_provider_destroy(struct p2pmem_provider *p);
 int p2pmem_provider_id(struct p2pmem_provider *p);
 void p2pmem_provider_publish(struct p2pmem_provider *p, bool publish);
+bool p2pmem_provider_published(struct p2pmem_provider *p);
 void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size);
 void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size);
 u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr);
@@ -116,7 +117,6 @@ struct p2pmem_provider_span {
 
 void p2pmem_provider_span(struct p2pmem_provider *p, struct p2pmem_provider_span *s);
 u32 p2pmem_random_below(u32 n);
-void p2pmem_for_each_published(void (*fn)(struct p2pmem_provider *p, void *ctx), void *ctx);
 
 /*
  * Wrappers of static inlines and macros (src/ffi/ratelimit.rs, xarray.rs, dma.rs, pci.rs).
@@ -136,13 +136,13 @@ u32 p2pmem_pci_domain_nr(struct pci_dev *pdev);
 
 /* Static inlines of <linux/scatterlist.h> and <linux/dma-mapping.h> (src/ffi/scatterlist.rs). */
 struct page *p2pmem_sg_page(struct scatterlist *sg);
+void *p2pmem_sg_virt(struct scatterlist *sg);
+void p2pmem_sg_set_buf(struct scatterlist *sg, const void *buf, unsigned int len);
 phys_addr_t p2pmem_sg_phys(struct scatterlist *sg);
 void p2pmem_sg_dma_address_set(struct scatterlist *sg, dma_addr_t addr);
 void p2pmem_sg_dma_len_set(struct scatterlist *sg, unsigned int len);
 int p2pmem_dma_mapping_error(struct device *dev, dma_addr_t addr);
 
-/* rust/provider.c, for claims (src/ffi/provider.rs) */
-bool p2pmem_published_on(struct pci_dev *pdev);
 /* The class device p2pmemN. */
 struct device *p2pmem_provider_device(struct p2pmem_provider *p);
 

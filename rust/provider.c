@@ -493,6 +493,11 @@ void p2pmem_provider_publish(struct p2pmem_provider *p, bool publish)
 	WRITE_ONCE(p->published, publish && !p2pmem_bench_only());
 }
 
+bool p2pmem_provider_published(struct p2pmem_provider *p)
+{
+	return READ_ONCE(p->published);
+}
+
 /* --- allocation -------------------------------------------------------------------------- */
 
 void *p2pmem_provider_alloc(struct p2pmem_provider *p, size_t size)
@@ -645,41 +650,6 @@ struct device *p2pmem_provider_device(struct p2pmem_provider *p)
 	return &p->dev;
 }
 
-/* Calls @fn for every published provider, with a reference the callee must take over. */
-void p2pmem_for_each_published(void (*fn)(struct p2pmem_provider *p, void *ctx), void *ctx)
-{
-	struct class_dev_iter iter;
-	struct device *dev;
-
-	class_dev_iter_init(&iter, p2pmem_class_get(), NULL, NULL);
-	while ((dev = class_dev_iter_next(&iter))) {
-		struct p2pmem_provider *p = to_p2pmem_provider(dev);
-
-		if (READ_ONCE(p->published)) {
-			get_device(dev);
-			fn(p, ctx);
-		}
-	}
-	class_dev_iter_exit(&iter);
-}
-
-static int p2pmem_match_parent(struct device *dev, const void *parent)
-{
-	return dev->parent == parent;
-}
-
-struct p2pmem_provider *p2pmem_provider_get(struct pci_dev *pdev)
-{
-	const struct class *class = p2pmem_class_get();
-	struct device *dev;
-
-	if (p2pmem_bench_only())
-		return NULL;
-	dev = class_find_device(class, NULL, &pdev->dev, p2pmem_match_parent);
-	return dev ? to_p2pmem_provider(dev) : NULL;
-}
-EXPORT_SYMBOL_GPL(p2pmem_provider_get);
-
 void p2pmem_provider_ref(struct p2pmem_provider *p)
 {
 	get_device(&p->dev);
@@ -753,103 +723,6 @@ void p2pmem_unregister_revoke(struct p2pmem_provider *p, struct p2pmem_revoke *r
 	mutex_unlock(&p->revoke_lock);
 }
 EXPORT_SYMBOL_GPL(p2pmem_unregister_revoke);
-
-static void p2pmem_free_entries(struct p2pmem_provider *p, struct scatterlist *sgl,
-				unsigned int nents)
-{
-	struct scatterlist *sg;
-	unsigned int i;
-
-	for_each_sg(sgl, sg, nents, i)
-		if (sg_page(sg))
-			p2pmem_free(p, sg_virt(sg), sg->length);
-}
-
-struct scatterlist *p2pmem_alloc_sgl(struct p2pmem_provider *p, unsigned int *nents, u32 length)
-{
-	struct scatterlist *sg;
-	void *addr;
-
-	if (!length)
-		return NULL;
-	sg = kmalloc_obj(*sg);
-	if (!sg)
-		return NULL;
-	sg_init_table(sg, 1);
-	addr = p2pmem_alloc(p, length);
-	if (!addr) {
-		kfree(sg);
-		return NULL;
-	}
-	sg_set_buf(sg, addr, length);
-	*nents = 1;
-	return sg;
-}
-EXPORT_SYMBOL_GPL(p2pmem_alloc_sgl);
-
-struct scatterlist *p2pmem_alloc_sgl_pages(struct p2pmem_provider *p, unsigned int *nents,
-					   u32 length)
-{
-	unsigned int i, n = DIV_ROUND_UP(length, PAGE_SIZE);
-	struct scatterlist *sgl, *sg;
-
-	if (!length)
-		return NULL;
-	sgl = kmalloc_objs(*sgl, n);
-	if (!sgl)
-		return NULL;
-	sg_init_table(sgl, n);
-	for_each_sg(sgl, sg, n, i) {
-		u32 len = min_t(u32, length - i * PAGE_SIZE, PAGE_SIZE);
-		void *addr = p2pmem_alloc(p, PAGE_SIZE);
-
-		if (!addr) {
-			p2pmem_free_entries(p, sgl, i);
-			kfree(sgl);
-			return NULL;
-		}
-		sg_set_buf(sg, addr, len);
-	}
-	*nents = n;
-	return sgl;
-}
-EXPORT_SYMBOL_GPL(p2pmem_alloc_sgl_pages);
-
-void p2pmem_free_sgl(struct p2pmem_provider *p, struct scatterlist *sgl)
-{
-	if (!sgl)
-		return;
-	p2pmem_free_entries(p, sgl, sg_nents(sgl));
-	kfree(sgl);
-}
-EXPORT_SYMBOL_GPL(p2pmem_free_sgl);
-
-void p2pmem_publish(struct pci_dev *pdev, bool publish)
-{
-	struct class_dev_iter iter;
-	struct device *dev;
-
-	class_dev_iter_init(&iter, p2pmem_class_get(), NULL, NULL);
-	while ((dev = class_dev_iter_next(&iter)))
-		if (dev->parent == &pdev->dev)
-			p2pmem_provider_publish(to_p2pmem_provider(dev), publish);
-	class_dev_iter_exit(&iter);
-}
-EXPORT_SYMBOL_GPL(p2pmem_publish);
-
-static int p2pmem_match_published(struct device *dev, const void *parent)
-{
-	return p2pmem_match_parent(dev, parent) && READ_ONCE(to_p2pmem_provider(dev)->published);
-}
-
-bool p2pmem_published_on(struct pci_dev *pdev)
-{
-	struct device *dev;
-
-	dev = class_find_device(p2pmem_class_get(), NULL, &pdev->dev, p2pmem_match_published);
-	put_device(dev);
-	return dev;
-}
 
 static void p2pmem_devm_release(void *provider)
 {

@@ -49,8 +49,6 @@ use crate::{
             PciFn, //
         },
         provider::{
-            published,
-            published_on,
             rand_below,
             ProviderRef,
             Revoke,
@@ -75,6 +73,11 @@ use crate::{
         verdict::find_closest,
     },
     refusal,
+    registry::{
+        provider_of,
+        published,
+        published_on, //
+    },
 };
 
 /// Whether an IOMMU translates `dev`'s DMA: the one rule ([`dma_api::iommu_translates`]) on
@@ -377,7 +380,7 @@ pub(crate) fn claim(
     let devs = || clients.iter().flatten().copied();
 
     let provider = match p2p_dev {
-        Some(pdev) => ProviderRef::get(pdev).ok_or_else(|| {
+        Some(pdev) => provider_of(pdev).ok_or_else(|| {
             dev_err!(
                 pdev.as_ref(),
                 "p2pmem: {}: this device provides no p2pmem\n",

@@ -27,7 +27,10 @@ use crate::{
         provider_range,
         topology::PciFunction, //
     },
-    registry::RangeClaim,
+    registry::{
+        Listed,
+        RangeClaim, //
+    },
 };
 
 /// Who owns a provider's range in the resource tree, which decides what p2pmem checks.
@@ -47,7 +50,9 @@ pub(crate) enum Owner {
 /// A provider; its memory is unmapped when it is dropped, after every allocation is freed,
 /// and only then is its range free for another provider.
 pub(crate) struct Provider {
-    // Dropped in this order: the pages, then the resource-tree range, then the claim.
+    // Dropped in this order: the registry entry (no lookup finds it from then on), the pages,
+    // the resource-tree range, the claim.
+    _listed: Listed,
     mem: ProviderMem,
     _region: Option<MemRegion>,
     _claim: RangeClaim,
@@ -65,6 +70,29 @@ impl Provider {
         offset: u64,
         size: u64,
         owner: Owner,
+    ) -> Result<Self> {
+        Self::create(pdev, bar, offset, size, owner, None)
+    }
+
+    /// A provider of a driver's BAR, as [`Self::new`] makes it, that pretends the host bridge's
+    /// bus offset is `bus_offset` (x86 has none).
+    #[cfg(P2PMEM_KUNIT)]
+    pub(crate) fn with_bus_offset(
+        pdev: &pci::Device,
+        bar: u32,
+        size: u64,
+        bus_offset: Option<u64>,
+    ) -> Result<Self> {
+        Self::create(pdev, bar, 0, size, Owner::Driver, bus_offset)
+    }
+
+    fn create(
+        pdev: &pci::Device,
+        bar: u32,
+        offset: u64,
+        size: u64,
+        owner: Owner,
+        bus_offset: Option<u64>,
     ) -> Result<Self> {
         if cfg!(CONFIG_PCI_P2PDMA) {
             // The in-tree P2PDMA would take our pages for its own: benchmark-only mode
@@ -127,14 +155,15 @@ impl Provider {
                 })?)
             }
         };
-        let mem = ProviderMem::new(pdev, bar, range.offset, range.size, None).inspect_err(|e| {
-            dev_err!(
-                pdev,
-                "p2pmem: cannot map BAR {} as P2P memory: {:?}\n",
-                bar,
-                e
-            );
-        })?;
+        let mem =
+            ProviderMem::new(pdev, bar, range.offset, range.size, bus_offset).inspect_err(|e| {
+                dev_err!(
+                    pdev,
+                    "p2pmem: cannot map BAR {} as P2P memory: {:?}\n",
+                    bar,
+                    e
+                );
+            })?;
         dev_info!(
             pdev,
             "p2pmem{}: {} MiB of BAR {} at offset {:#x} (bus {:#x})\n",
@@ -144,7 +173,9 @@ impl Provider {
             range.offset,
             info.bus_start + range.offset
         );
+        let listed = claim.list(mem.reference())?;
         Ok(Self {
+            _listed: listed,
             mem,
             _region: region,
             _claim: claim,
@@ -158,6 +189,6 @@ impl Provider {
 
     /// Offers the memory to consumers that look for any provider.
     pub(crate) fn publish(&self) {
-        self.mem.publish(true);
+        self.mem.view().publish(true);
     }
 }

@@ -6,6 +6,8 @@
 mod claim;
 mod shim;
 
+use core::ptr::NonNull;
+
 use kernel::{
     bindings as kbindings,
     device,
@@ -25,7 +27,11 @@ use super::{
         pci_parent_of,
         PciFn, //
     },
-    provider::ProviderRef,
+    provider::{
+        ProviderRef,
+        ProviderView,
+        Sgl, //
+    },
 };
 use crate::{
     display::Shown,
@@ -34,7 +40,7 @@ use crate::{
         Owner,
         Provider, //
     },
-    refusal, verdict_cache,
+    refusal, registry, verdict_cache,
 };
 
 /// `p2pmem_distance_many()`: see its kernel-doc in `include/linux/p2pmem.h`.
@@ -180,6 +186,113 @@ unsafe extern "C" fn p2pmem_add_resource(
     }
 }
 
+/// `p2pmem_provider_get()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// `pdev` is NULL or a live `pci_dev`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_provider_get(
+    pdev: *mut kbindings::pci_dev,
+) -> *mut bindings::p2pmem_provider {
+    // SAFETY: `pdev` is NULL or live (caller's contract).
+    let Some(dev) = (unsafe { pci_device(pdev) }) else {
+        return core::ptr::null_mut();
+    };
+    registry::provider_of(dev).map_or(core::ptr::null_mut(), ProviderRef::into_raw)
+}
+
+/// `p2pmem_alloc_sgl()` (`pages` false) and `p2pmem_alloc_sgl_pages()`.
+///
+/// # Safety
+///
+/// `p` is NULL or a provider the caller holds a reference on; `nents` is NULL or valid for a
+/// write.
+unsafe fn alloc_sgl(
+    p: *mut bindings::p2pmem_provider,
+    nents: *mut kernel::ffi::c_uint,
+    length: u32,
+    pages: bool,
+) -> *mut kbindings::scatterlist {
+    // SAFETY: `p` is NULL or live for the call (caller's contract).
+    let Some(provider) = (unsafe { ProviderView::from_raw(p) }) else {
+        return core::ptr::null_mut();
+    };
+    if nents.is_null() {
+        return core::ptr::null_mut();
+    }
+    let Some(sgl) = Sgl::alloc(provider, length, pages) else {
+        return core::ptr::null_mut();
+    };
+    let (sgl, n) = sgl.into_raw();
+    // SAFETY: `nents` is valid for a write (caller's contract).
+    unsafe { *nents = n };
+    sgl
+}
+
+/// `p2pmem_alloc_sgl()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// See [`alloc_sgl`].
+#[no_mangle]
+unsafe extern "C" fn p2pmem_alloc_sgl(
+    p: *mut bindings::p2pmem_provider,
+    nents: *mut kernel::ffi::c_uint,
+    length: u32,
+) -> *mut kbindings::scatterlist {
+    // SAFETY: the caller's contract is `alloc_sgl`'s.
+    unsafe { alloc_sgl(p, nents, length, false) }
+}
+
+/// `p2pmem_alloc_sgl_pages()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// See [`alloc_sgl`].
+#[no_mangle]
+unsafe extern "C" fn p2pmem_alloc_sgl_pages(
+    p: *mut bindings::p2pmem_provider,
+    nents: *mut kernel::ffi::c_uint,
+    length: u32,
+) -> *mut kbindings::scatterlist {
+    // SAFETY: the caller's contract is `alloc_sgl`'s.
+    unsafe { alloc_sgl(p, nents, length, true) }
+}
+
+/// `p2pmem_free_sgl()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// `p` is a provider the caller holds a reference on; `sgl` is NULL or came from
+/// `p2pmem_alloc_sgl()` or `p2pmem_alloc_sgl_pages()` on `p` and is not used after.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_free_sgl(
+    p: *mut bindings::p2pmem_provider,
+    sgl: *mut kbindings::scatterlist,
+) {
+    // SAFETY: `p` is live for the call (caller's contract).
+    let (Some(provider), Some(sgl)) = (unsafe { ProviderView::from_raw(p) }, NonNull::new(sgl))
+    else {
+        return;
+    };
+    // SAFETY: `sgl` is an `Sgl` of `provider` handed out by `alloc_sgl` (caller's contract).
+    drop(unsafe { Sgl::from_raw(provider, sgl) });
+}
+
+/// `p2pmem_publish()`: see its kernel-doc in `include/linux/p2pmem.h`.
+///
+/// # Safety
+///
+/// `pdev` is NULL or a live `pci_dev`.
+#[no_mangle]
+unsafe extern "C" fn p2pmem_publish(pdev: *mut kbindings::pci_dev, publish: bool) {
+    // SAFETY: `pdev` is NULL or live (caller's contract).
+    if let Some(dev) = unsafe { pci_device(pdev) } {
+        registry::publish(dev, publish);
+    }
+}
+
 /// Drops a provider handed to `p2pmem_devm_add_provider` (called by its devres action).
 ///
 /// # Safety
@@ -193,6 +306,23 @@ unsafe extern "C" fn p2pmem_provider_drop(provider: *mut c_void) {
 }
 
 const _: () = {
+    let _: [unsafe extern "C" fn(*mut kbindings::pci_dev) -> *mut bindings::p2pmem_provider; 2] =
+        [bindings::p2pmem_provider_get, p2pmem_provider_get];
+    type AllocSgl = unsafe extern "C" fn(
+        *mut bindings::p2pmem_provider,
+        *mut kernel::ffi::c_uint,
+        u32,
+    ) -> *mut kbindings::scatterlist;
+    let _: [AllocSgl; 4] = [
+        bindings::p2pmem_alloc_sgl,
+        p2pmem_alloc_sgl,
+        bindings::p2pmem_alloc_sgl_pages,
+        p2pmem_alloc_sgl_pages,
+    ];
+    let _: [unsafe extern "C" fn(*mut bindings::p2pmem_provider, *mut kbindings::scatterlist); 2] =
+        [bindings::p2pmem_free_sgl, p2pmem_free_sgl];
+    let _: [unsafe extern "C" fn(*mut kbindings::pci_dev, bool); 2] =
+        [bindings::p2pmem_publish, p2pmem_publish];
     let _: [unsafe extern "C" fn(*mut c_void); 2] =
         [bindings::p2pmem_provider_drop, p2pmem_provider_drop];
     let _: [unsafe extern "C" fn(*mut kbindings::pci_dev, c_int, usize, u64) -> c_int; 2] =

@@ -177,10 +177,21 @@ impl ProviderMem {
         unsafe { bindings::p2pmem_provider_id(self.ptr.as_ptr()) }
     }
 
-    /// Marks the memory as available (or not) to consumers that look for any provider.
-    pub(crate) fn publish(&self, publish: bool) {
-        // SAFETY: `self.ptr` is live (type invariant).
-        unsafe { bindings::p2pmem_provider_publish(self.ptr.as_ptr(), publish) };
+    /// The provider, borrowed for as long as `self`.
+    pub(crate) fn view(&self) -> ProviderView<'_> {
+        // INVARIANT: `self.ptr` is live while `self` is (type invariant).
+        ProviderView {
+            ptr: self.ptr,
+            _provider: PhantomData,
+        }
+    }
+
+    /// A reference to the provider, for the registry and the C API.
+    pub(crate) fn reference(&self) -> ProviderRef {
+        // SAFETY: `self.ptr` is live (type invariant), so taking a reference is valid.
+        unsafe { bindings::p2pmem_provider_ref(self.ptr.as_ptr()) };
+        // INVARIANT: the reference just taken.
+        ProviderRef { ptr: self.ptr }
     }
 
     // The C API and user mappings will allocate; until they land only KUnit does.
@@ -287,14 +298,6 @@ impl ProviderRef {
         unsafe { pci_of(self.ptr) }
     }
 
-    /// The first provider of `pdev`'s memory, referenced (`p2pmem_provider_get()`).
-    pub(crate) fn get(pdev: &pci::Device) -> Option<Self> {
-        // SAFETY: `raw_pci(pdev)` is a live `pci_dev`; the result is NULL or referenced for us.
-        let p = unsafe { bindings::p2pmem_provider_get(super::pci::raw_pci(pdev)) };
-        // INVARIANT: a non-NULL return holds a reference we own.
-        NonNull::new(p).map(|ptr| Self { ptr })
-    }
-
     /// A new reference to the provider a C caller holds.
     ///
     /// # Safety
@@ -336,22 +339,7 @@ impl ProviderRef {
     /// (`p2pmem_alloc_sgl()`), or PAGE_SIZE entries with `pages` (`p2pmem_alloc_sgl_pages()`).
     /// `None` when the pool is exhausted or the provider is going away. Process context.
     pub(crate) fn alloc_sgl(&self, length: u32, pages: bool) -> Option<Sgl<'_>> {
-        let mut nents = 0;
-        let p = self.ptr.as_ptr();
-        // SAFETY: `p` is referenced (type invariant); `nents` is a valid out-parameter.
-        let sgl = unsafe {
-            if pages {
-                bindings::p2pmem_alloc_sgl_pages(p, &mut nents, length)
-            } else {
-                bindings::p2pmem_alloc_sgl(p, &mut nents, length)
-            }
-        };
-        // INVARIANT: a non-NULL return is a scatterlist of `nents` entries from this provider.
-        NonNull::new(sgl).map(|sgl| Sgl {
-            provider: self,
-            sgl,
-            nents,
-        })
+        Sgl::alloc(self.view(), length, pages)
     }
 
     /// How many allocations of its memory are live now (`p2pmem_provider_allocations()`): a
@@ -509,19 +497,91 @@ pub(crate) struct ProviderRange {
     pub(crate) bus_offset: u64,
 }
 
-/// A scatterlist of a provider's memory, freed with `p2pmem_free_sgl()` when dropped.
+/// A scatterlist of a provider's memory (`p2pmem_alloc_sgl()`, `p2pmem_alloc_sgl_pages()`):
+/// a kmalloc'd array of entries, the last one end-marked, each pointing to an allocation of its
+/// own; all freed when dropped (`p2pmem_free_sgl()`).
 ///
 /// # Invariants
 ///
-/// `sgl` came from `p2pmem_alloc_sgl()` or `p2pmem_alloc_sgl_pages()` on `provider`, with
-/// `nents` entries, and is freed only by [`Drop`].
+/// `sgl` is an array of `nents` (> 0) entries allocated as a `KVec` of capacity `nents` and
+/// initialised by `sg_init_table()`; each entry either points to `length` bytes allocated from
+/// `provider` for it alone, or has no page. It is freed only by [`Drop`].
 pub(crate) struct Sgl<'a> {
-    provider: &'a ProviderRef,
+    provider: ProviderView<'a>,
     sgl: NonNull<kbindings::scatterlist>,
     nents: u32,
 }
 
-impl Sgl<'_> {
+impl<'a> Sgl<'a> {
+    /// `length` bytes of `provider` as one entry, or as PAGE_SIZE entries with `pages`; `None`
+    /// for 0 bytes, when the pool is exhausted or the provider is going away. Process context.
+    pub(crate) fn alloc(provider: ProviderView<'a>, length: u32, pages: bool) -> Option<Self> {
+        const PAGE: u32 = kernel::page::PAGE_SIZE as u32;
+        if length == 0 {
+            return None;
+        }
+        let nents = if pages { length.div_ceil(PAGE) } else { 1 };
+        let n = usize::try_from(nents).ok()?;
+        let mut v = KVec::<kbindings::scatterlist>::with_capacity(n, GFP_KERNEL).ok()?;
+        for _ in 0..n {
+            // Within the capacity: cannot fail.
+            v.push(kbindings::scatterlist::default(), GFP_NOWAIT).ok()?;
+        }
+        let (ptr, len, cap) = v.into_raw_parts();
+        if (len, cap) != (n, n) {
+            // `with_capacity` allocates exactly what it is asked for, which `Drop` relies on.
+            // SAFETY: the parts `into_raw_parts` just gave.
+            drop(unsafe { KVec::from_raw_parts(ptr, len, cap) });
+            return None;
+        }
+        // SAFETY: `ptr` is `n` entries (just allocated).
+        unsafe { kbindings::sg_init_table(ptr, nents) };
+        // INVARIANT: a table of `nents` entries as `with_capacity` allocated it, no page yet.
+        let this = Self {
+            provider,
+            // SAFETY: a `KVec` with capacity `n` > 0 has a non-NULL buffer.
+            sgl: unsafe { NonNull::new_unchecked(ptr) },
+            nents,
+        };
+        for i in 0..nents {
+            let len = if pages {
+                (length - i * PAGE).min(PAGE)
+            } else {
+                length
+            };
+            // SAFETY: the provider is live for `'a`.
+            let addr =
+                unsafe { bindings::p2pmem_provider_alloc(provider.ptr.as_ptr(), len as usize) };
+            if addr.is_null() {
+                // Drops the entries filled so far and the table.
+                return None;
+            }
+            // SAFETY: entry `i` of the table; `addr` is `len` bytes of provider memory, mapped
+            // by the kernel, now owned by the entry (type invariant).
+            unsafe { bindings::p2pmem_sg_set_buf(this.sgl.as_ptr().add(i as usize), addr, len) };
+        }
+        Some(this)
+    }
+
+    /// Takes back a scatterlist that [`Self::into_raw`] handed to a C caller.
+    ///
+    /// # Safety
+    ///
+    /// `sgl` came from [`Self::into_raw`] of an `Sgl` of `provider`, and is not used after.
+    pub(crate) unsafe fn from_raw(
+        provider: ProviderView<'a>,
+        sgl: NonNull<kbindings::scatterlist>,
+    ) -> Self {
+        // SAFETY: `sgl` is an end-marked table (caller's contract, type invariant).
+        let nents = unsafe { kbindings::sg_nents(sgl.as_ptr()) };
+        // INVARIANT: the table `into_raw` gave away, with as many entries as it was made with.
+        Self {
+            provider,
+            sgl,
+            nents: u32::try_from(nents).unwrap_or(0),
+        }
+    }
+
     /// Its number of entries.
     #[cfg(P2PMEM_KUNIT)]
     pub(crate) fn nents(&self) -> u32 {
@@ -538,15 +598,28 @@ impl Sgl<'_> {
 
 impl Drop for Sgl<'_> {
     fn drop(&mut self) {
-        // SAFETY: allocated from this referenced provider and freed only here (type invariant).
-        unsafe { bindings::p2pmem_free_sgl(self.provider.as_raw(), self.sgl.as_ptr()) };
+        let n = self.nents as usize;
+        for i in 0..n {
+            // SAFETY: entry `i` of the table (type invariant).
+            let sg = unsafe { self.sgl.as_ptr().add(i) };
+            // SAFETY: `sg` is an initialised entry.
+            if unsafe { bindings::p2pmem_sg_page(sg) }.is_null() {
+                continue;
+            }
+            // SAFETY: an entry with a page points to `length` bytes of the provider's memory
+            // that it alone owns (type invariant); the provider is live for `'a`.
+            unsafe {
+                bindings::p2pmem_provider_free(
+                    self.provider.ptr.as_ptr(),
+                    bindings::p2pmem_sg_virt(sg),
+                    (*sg).length as usize,
+                )
+            };
+        }
+        // SAFETY: the table was allocated as a `KVec` of capacity `n` (type invariant); its
+        // entries need no drop.
+        drop(unsafe { KVec::from_raw_parts(self.sgl.as_ptr(), 0, n) });
     }
-}
-
-/// Whether `pdev` has a published provider now. A snapshot.
-pub(crate) fn published_on(pdev: &pci::Device) -> bool {
-    // SAFETY: `raw_pci(pdev)` is a live `pci_dev`.
-    unsafe { bindings::p2pmem_published_on(super::pci::raw_pci(pdev)) }
 }
 
 /// What a [`RevokeRegistration`] does when its provider starts going away.
@@ -708,6 +781,19 @@ impl<'a> ProviderView<'a> {
         unsafe { device::Device::from_raw(bindings::p2pmem_provider_device(self.ptr.as_ptr())) }
     }
 
+    /// Marks the memory as available (or not) to consumers that look for any provider (never
+    /// in benchmark-only mode).
+    pub(crate) fn publish(&self, publish: bool) {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { bindings::p2pmem_provider_publish(self.ptr.as_ptr(), publish) };
+    }
+
+    /// Whether the memory is published now.
+    pub(crate) fn is_published(&self) -> bool {
+        // SAFETY: `self.ptr` is live (type invariant).
+        unsafe { bindings::p2pmem_provider_published(self.ptr.as_ptr()) }
+    }
+
     /// The size of its memory in bytes.
     pub(crate) fn size(&self) -> u64 {
         let s = self.span();
@@ -750,43 +836,6 @@ impl PartialEq for ProviderView<'_> {
     fn eq(&self, other: &Self) -> bool {
         self.ptr == other.ptr
     }
-}
-
-/// The published providers now, referenced.
-pub(crate) fn published() -> Result<KVec<ProviderRef>> {
-    struct Ctx {
-        list: KVec<ProviderRef>,
-        failed: bool,
-    }
-    /// Takes over one provider reference from the walk.
-    ///
-    /// # Safety
-    ///
-    /// `p` is a provider the walk referenced for us; `ctx` is the walk's `Ctx`.
-    unsafe extern "C" fn collect(p: *mut bindings::p2pmem_provider, ctx: *mut c_void) {
-        // SAFETY: `ctx` is the `Ctx` below, exclusively ours during the walk.
-        let ctx = unsafe { &mut *ctx.cast::<Ctx>() };
-        let Some(ptr) = NonNull::new(p) else {
-            return;
-        };
-        // INVARIANT: the walk hands each provider over with a reference taken for us.
-        let r = ProviderRef { ptr };
-        if ctx.list.push(r, GFP_KERNEL).is_err() {
-            ctx.failed = true;
-        }
-    }
-    let mut ctx = Ctx {
-        list: KVec::new(),
-        failed: false,
-    };
-    // SAFETY: `collect` matches the callback type and `ctx` outlives the call.
-    unsafe {
-        bindings::p2pmem_for_each_published(Some(collect), core::ptr::from_mut(&mut ctx).cast())
-    };
-    if ctx.failed {
-        return Err(ENOMEM);
-    }
-    Ok(ctx.list)
 }
 
 /// A random number in `0..n` (`n` > 0), for choosing among equally close providers.

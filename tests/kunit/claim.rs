@@ -17,10 +17,7 @@ mod tests {
         },
         ffi::{
             class::SliceWriter,
-            provider::{
-                bar_info,
-                ProviderMem, //
-            },
+            provider::bar_info,
             testing::{
                 dma_mask,
                 set_dma_mask, //
@@ -31,6 +28,7 @@ mod tests {
             edu,
             CMB_SIZE, //
         },
+        provider::Provider,
     };
     use kernel::{
         device,
@@ -45,12 +43,12 @@ mod tests {
         // No provider on the function yet.
         assert_eq!(claim(Some(&pdev), &[Some(c)], b"kunit").err(), Some(ENODEV));
         // With a bus offset the DMA API would give the client the wrong address.
-        let offset = ProviderMem::new(&pdev, 2, 0, CMB_SIZE, Some(1 << 44))?;
+        let offset = Provider::with_bus_offset(&pdev, 2, CMB_SIZE, Some(1 << 44))?;
         let moved = claim(Some(&pdev), &[Some(c)], b"kunit").err();
         drop(offset);
         assert_eq!(moved, Some(EXDEV));
 
-        let mem = ProviderMem::new(&pdev, 2, 0, CMB_SIZE, None)?;
+        let mem = Provider::with_bus_offset(&pdev, 2, CMB_SIZE, None)?;
         // A DMA mask below the memory would make the DMA API bounce it.
         let start = bar_info(&pdev, 2)?.bus_start;
         let below = (1u64 << (63 - start.leading_zeros())) - 1;

@@ -114,7 +114,7 @@ mod tests {
 
         let pdev = cmb_nvme().ok_or(ENODEV)?;
         let mem = ProviderMem::new(&pdev, 2, 0, SIZE, None)?;
-        let provider = ProviderRef::get(&pdev).ok_or(ENODEV)?;
+        let provider = mem.reference();
         assert!(provider.alloc_sgl(PAGE as u32, false).is_some());
         let probe = RevokeRegistration::new(provider, Probe(AtomicU32::new(0)))?;
         // Tearing the provider down revokes it first: from then on nothing is handed out, to
@@ -122,6 +122,39 @@ mod tests {
         drop(mem);
         assert_eq!(probe.0.load(Relaxed), 1);
         assert!(probe.provider().alloc_sgl(PAGE as u32, false).is_none());
+        Ok(())
+    }
+
+    #[test]
+    fn lookups_find_listed_providers() -> Result {
+        use crate::{
+            provider::Provider,
+            registry::{
+                provider_of,
+                publish,
+                published,
+                published_on, //
+            },
+        };
+        let pdev = cmb_nvme().ok_or(ENODEV)?;
+        assert!(provider_of(&pdev).is_none());
+        let p = Provider::with_bus_offset(&pdev, 2, SIZE, None)?;
+        let found = provider_of(&pdev).ok_or(ENOENT)?;
+        assert!(core::ptr::eq(found.pci(), &*pdev));
+        assert_eq!(found.view().id(), p.id());
+        // Found, but not offered to consumers that look for any provider until published.
+        assert!(!published_on(&pdev));
+        assert!(!published()?.iter().any(|q| q.view().id() == p.id()));
+        publish(&pdev, true);
+        assert!(published_on(&pdev));
+        assert!(published()?.iter().any(|q| q.view().id() == p.id()));
+        publish(&pdev, false);
+        assert!(!published_on(&pdev));
+        // Unlisted before its teardown; the reference taken keeps the object, not the listing.
+        drop(p);
+        assert!(provider_of(&pdev).is_none());
+        assert!(!published_on(&pdev));
+        drop(found);
         Ok(())
     }
 }

@@ -9,10 +9,7 @@ use kernel::prelude::*;
 mod tests {
     use crate::{
         ffi::{
-            provider::{
-                ProviderMem,
-                ProviderRef, //
-            },
+            provider::ProviderMem,
             task::{
                 current_tgid,
                 Comm, //
@@ -32,7 +29,7 @@ mod tests {
     fn allocation_pages_and_pfns() -> Result {
         let pdev = cmb_nvme().ok_or(ENODEV)?;
         let mem = ProviderMem::new(&pdev, 2, 0, SIZE, None)?;
-        let provider = ProviderRef::get(&pdev).ok_or(ENODEV)?;
+        let provider = mem.reference();
         let a = provider.alloc(2 * PAGE + 1).ok_or(ENOMEM)?;
         assert_eq!(a.pages(), 3);
         for i in 0..3 {
