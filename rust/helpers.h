@@ -104,9 +104,6 @@ void p2pmem_provider_free(struct p2pmem_provider *p, void *addr, size_t size);
 u64 p2pmem_provider_virt_to_bus(struct p2pmem_provider *p, void *addr);
 size_t p2pmem_provider_avail(struct p2pmem_provider *p);
 long p2pmem_provider_allocations(struct p2pmem_provider *p);
-/* Drops a Rust Provider when the device's driver unbinds (or at once, on error). */
-int p2pmem_devm_add_provider(struct device *dev, void *provider);
-void p2pmem_provider_drop(void *provider);
 void p2pmem_provider_ref(struct p2pmem_provider *p);
 /* Where a provider's memory lies, for the map shim and the DMA API check (src/ffi/provider.rs). */
 struct p2pmem_provider_span {

@@ -723,13 +723,3 @@ void p2pmem_unregister_revoke(struct p2pmem_provider *p, struct p2pmem_revoke *r
 	mutex_unlock(&p->revoke_lock);
 }
 EXPORT_SYMBOL_GPL(p2pmem_unregister_revoke);
-
-static void p2pmem_devm_release(void *provider)
-{
-	p2pmem_provider_drop(provider);
-}
-
-int p2pmem_devm_add_provider(struct device *dev, void *provider)
-{
-	return devm_add_action_or_reset(dev, p2pmem_devm_release, provider);
-}

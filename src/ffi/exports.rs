@@ -11,11 +11,7 @@ use core::ptr::NonNull;
 use kernel::{
     bindings as kbindings,
     device,
-    error::to_result,
-    ffi::{
-        c_int,
-        c_void, //
-    },
+    ffi::c_int,
     pci,
     prelude::*, //
 };
@@ -168,17 +164,13 @@ unsafe extern "C" fn p2pmem_add_resource(
     let r = (|| -> Result {
         let bar = u32::try_from(bar).map_err(|_| EINVAL)?;
         let size = u64::try_from(size).map_err(|_| EINVAL)?;
-        let provider = KBox::new(
-            Provider::new(dev, bar, offset, size, Owner::Driver)?,
-            GFP_KERNEL,
-        )?;
-        let raw_dev = super::pci::raw(dev);
-        // SAFETY: `raw_dev` is the bound device (caller's contract); ownership of the provider
-        // passes to its devres action, which drops it exactly once, at unbind or right away on
-        // error, through `p2pmem_provider_drop`.
-        to_result(unsafe {
-            bindings::p2pmem_devm_add_provider(raw_dev, KBox::into_raw(provider).cast())
-        })
+        let provider = Provider::new(dev, bar, offset, size, Owner::Driver)?;
+        let dev: &device::Device = dev.as_ref();
+        // SAFETY: the calling driver is bound to `pdev` for the call (caller's contract: it
+        // calls from its probe).
+        let bound = unsafe { dev.as_bound() };
+        // The provider is the device's until its driver unbinds; on error it is dropped now.
+        kernel::devres::register(bound, provider, GFP_KERNEL)
     })();
     match r {
         Ok(()) => 0,
@@ -293,18 +285,6 @@ unsafe extern "C" fn p2pmem_publish(pdev: *mut kbindings::pci_dev, publish: bool
     }
 }
 
-/// Drops a provider handed to `p2pmem_devm_add_provider` (called by its devres action).
-///
-/// # Safety
-///
-/// `provider` came from `KBox::<Provider>::into_raw` in [`p2pmem_add_resource`] and is dropped
-/// only once.
-#[no_mangle]
-unsafe extern "C" fn p2pmem_provider_drop(provider: *mut c_void) {
-    // SAFETY: see the function's contract.
-    drop(unsafe { KBox::from_raw(provider.cast::<Provider>()) });
-}
-
 const _: () = {
     let _: [unsafe extern "C" fn(*mut kbindings::pci_dev) -> *mut bindings::p2pmem_provider; 2] =
         [bindings::p2pmem_provider_get, p2pmem_provider_get];
@@ -323,8 +303,6 @@ const _: () = {
         [bindings::p2pmem_free_sgl, p2pmem_free_sgl];
     let _: [unsafe extern "C" fn(*mut kbindings::pci_dev, bool); 2] =
         [bindings::p2pmem_publish, p2pmem_publish];
-    let _: [unsafe extern "C" fn(*mut c_void); 2] =
-        [bindings::p2pmem_provider_drop, p2pmem_provider_drop];
     let _: [unsafe extern "C" fn(*mut kbindings::pci_dev, c_int, usize, u64) -> c_int; 2] =
         [bindings::p2pmem_add_resource, p2pmem_add_resource];
     type F = unsafe extern "C" fn(
