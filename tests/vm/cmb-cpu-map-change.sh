@@ -6,7 +6,9 @@
 # mmap()ed through sysfs (resource2); one process per guest CPU writes random 4 KiB pages
 # there and reads each back at once, while something else happens every few seconds (MODE, N
 # times: 3 in make check, 12 in make check-long):
-#   qemu - the ivshmem is removed with device_del and added back on a new memory backend;
+#   qemu - the ivshmem is removed with device_del and added back on a new memory backend, and
+#          named for p2pmem_membar again (tests/vm/lib.sh, name_membar), which binds it as at
+#          boot: its BAR is decoded and a provider again;
 #   none - nothing.
 # A page that reads back different from what the CPU just stored there is QEMU's dispatch of
 # the guest CPU's own MMIO accesses, whatever p2pmem does.
@@ -22,7 +24,7 @@
 
 mode=${MODE:-qemu}
 n=${N:-$(by_length 3 12)}
-cmb=$(nvme_cmb)
+cmb=$(nvme_cmb) shm=$(fn_of 1af4:1110)
 dir=$(mktemp -d)
 # Progress, for a look from the host while it runs.
 progress() { echo "$(date +%T) $*" >>"${VM_RUNDIR:-$dir}/progress"; }
@@ -69,6 +71,7 @@ for c in $(seq "$n"); do
 		hot_del shm0
 		hot_ram "m$c" $((64 << 20))
 		hot_add shm0 memdev="m$c"
+		name_membar "$shm"
 		;;
 	*) sleep 6 ;;
 	esac

@@ -6,7 +6,8 @@
 # that tests/vm/io-verify.py reads back, while something else happens every few seconds
 # (MODE, N times: 3 in make check, 12 in make check-long):
 #   qemu   - the ivshmem is removed with device_del and added back on a new memory backend (the
-#            CMB itself stays);
+#            CMB itself stays), then named for p2pmem_membar again, which binds it as at boot
+#            (tests/vm/lib.sh, name_membar);
 #   unbind - the ivshmem's provider is torn down and created again by unbinding and rebinding
 #            its driver, without a change to QEMU's memory map;
 #   none   - nothing.
@@ -34,6 +35,7 @@ for c in $(seq "$n"); do
 		hot_del shm0
 		hot_ram "m$c" $((64 << 20))
 		hot_add shm0 memdev="m$c"
+		name_membar "$shm"
 		;;
 	unbind)
 		echo "$shm" >/sys/bus/pci/drivers/p2pmem_membar/unbind

@@ -2,18 +2,18 @@
 # vm: --topology switch --nvmet-patched
 # flavor: debug
 # Fault injection (failslab and fail_page_alloc, through fail-nth on the acting task only, so the
-# rest of the guest allocates normally): for each operation, the run with the n-th allocation
-# site failing, for n = 1, 2, ... (every n up to 64, then steps of n/16) until the operation
-# reaches fewer than n sites. The operations: loading p2pmem.ko (which creates the ivshmem
-# provider as it binds), binding the ivshmem to p2pmem_membar (provider creation), wrapping the
-# CMB's BAR, mmap() of /dev/p2pmemN, and enabling an nvmet namespace whose p2pmem names a
-# provider. After each run: a success leaves a whole provider (or mapping, or namespace), which
-# is then undone; a failure returned an error (or, for a probe at load, logged one naming the
-# device) and left nothing behind - no provider, /dev node, wrap, allocation or claim. Leaks:
-# the kmemleak scan that ends the boot (tests/vm/run). The kernel's own warnings about the
-# injected failures are expected here: warn_alloc's stack dumps (vmalloc, vmemmap) and x86
-# add_pages()'s WARN_ON_ONCE when memory hot-add fails. The test scans its part of the log
-# without them, then clears the log for the checks that follow.
+# rest of the guest allocates normally): for each operation, the run with the n-th allocation site
+# failing, for n = 1, 2, ... (every n up to 64, then steps of n/16) until the operation reaches
+# fewer than n sites. The operations: loading p2pmem.ko (which creates the ivshmem provider as it
+# binds the ivshmem, named for p2pmem_membar by scripts/vm-guest), binding the ivshmem to
+# p2pmem_membar (provider creation), wrapping the CMB's BAR, mmap() of /dev/p2pmemN, and enabling
+# an nvmet namespace whose p2pmem names a provider. After each run: a success leaves a whole
+# provider (or mapping, or namespace), which is then undone; a failure returned an error (or, for
+# a probe at load, logged one naming the device) and left nothing behind - no provider, /dev node,
+# wrap, allocation or claim. Leaks: the kmemleak scan that ends the boot (tests/vm/run). The
+# kernel's own warnings about the injected failures are expected here: warn_alloc's stack dumps
+# (vmalloc, vmemmap) and x86 add_pages()'s WARN_ON_ONCE when memory hot-add fails. The test scans
+# its part of the log without them, then clears the log for the checks that follow.
 . "$(dirname "$0")/lib.sh"
 
 dbg=/sys/kernel/debug

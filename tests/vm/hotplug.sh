@@ -11,9 +11,10 @@
 # had new allocations refused, as has every allocation since; the mappings fault with SIGBUS
 # and a new mmap() fails with ENODEV; the target let go of the provider, and its I/O goes on
 # with every block read back as written. The devices come back with device_add and are
-# providers again with their whole pools. HOTPLUG_CYCLES cycles (4 in make check, 20 in make
-# check-long). Last, a user that keeps its allocation past the revocation holds the removal up
-# until it frees it.
+# providers again with their whole pools (the ivshmem once named for p2pmem_membar again: a
+# function device_add brings back has no driver_override, and the driver binds only named
+# ones). HOTPLUG_CYCLES cycles (4 in make check, 20 in make check-long). Last, a user that
+# keeps its allocation past the revocation holds the removal up until it frees it.
 # The target's buffers are in the ivshmem and the CMB in turn (HOTPLUG_NVMET, default
 # "shm cmb"). That needs QEMU 8.1 or newer: 7.2's TCG now and then gets an MMIO access wrong
 # while QEMU's memory map changes (README, "Tests"; scripts/fetch-qemu).
@@ -130,6 +131,7 @@ for c in $(seq "$cycles"); do
 	# Back on the same backends; QEMU wants a fresh memory backend for the ivshmem.
 	hot_ram "p2pmem0-$c" $((64 << 20))
 	hot_add shm0 memdev="p2pmem0-$c"
+	name_membar "$shm"
 	if [ "$c" = 1 ]; then old=p2pmem0; else old="p2pmem0-$((c - 1))"; fi
 	qmp_ok "{\"execute\": \"object-del\", \"arguments\": {\"id\": \"$old\"}}"
 	hot_add nvme1
@@ -175,6 +177,7 @@ hot_del_wait shm0
 expect_no_file "/sys/bus/pci/devices/$shm"
 hot_ram p2pmem0-last $((64 << 20))
 hot_add shm0 memdev=p2pmem0-last
+name_membar "$shm"
 wait_provider "$shm"
 expect_eq "available of $shm at the end" "$avail_shm" "$(provider_stat "$shm" available)"
 expect_eq "p2pmem.ko users at the end" "$refcnt" "$(cat /sys/module/p2pmem/refcnt)"

@@ -89,6 +89,34 @@ rebind() {
 	fail "$1 not bound to $2"
 }
 
+# override_of FUNCTION: the driver_override of FUNCTION; nothing when it has none.
+override_of() {
+	local o
+	o=$(cat "/sys/bus/pci/devices/$1/driver_override") || fail "no driver_override for $1"
+	[ "$o" = "(null)" ] || echo "$o"
+}
+
+# name_membar FUNCTION: names FUNCTION for the memory-BAR driver, which binds nothing else, as
+# scripts/vm-guest names the ivshmem functions at boot (driver_override p2pmem_membar), and
+# waits until it is bound. For a hot-added function, which comes without the name: it waits
+# for the function to appear (up to 30 s) and probes it.
+name_membar() {
+	local dev=/sys/bus/pci/devices/$1
+	for _ in $(seq 300); do
+		[ -e "$dev/driver_override" ] && break
+		sleep 0.1
+	done
+	echo p2pmem_membar >"$dev/driver_override" || fail "naming $1 for p2pmem_membar failed"
+	echo "$1" >/sys/bus/pci/drivers_probe || fail "probing $1 failed"
+	# The PCI core may not yet let drivers match a function it is still adding; then it probes
+	# the function itself once it has added it.
+	for _ in $(seq 300); do
+		[ "$(basename "$(readlink -f "$dev/driver")")" = p2pmem_membar ] && return 0
+		sleep 0.1
+	done
+	fail "$1 not bound to p2pmem_membar"
+}
+
 # cmb_regs FUNCTION [clear]: CMBLOC, CMBSZ and CMBMSC (low, high) of an NVMe function, read
 # from its BAR 0 as "0x.. 0x.. 0x.. 0x..". With "clear", first write 0 to CMBMSC.
 cmb_regs() {

@@ -2,8 +2,9 @@
 # vm: --topology switch --append lockdown=integrity
 # Under lockdown=integrity the kernel refuses user space raw access to PCI BARs (mmap of
 # /sys/bus/pci/devices/*/resourceN); p2pmem must not be a way round it. A wrap and a binding of
-# the memory-BAR driver (its ID table at load, bind, driver_override) are refused with a dmesg
-# line naming the device and the lockdown, and no provider, so no /dev/p2pmemN, appears.
+# the memory-BAR driver (at load of the ivshmem named for it, bind, driver_override) are refused
+# with a dmesg line naming the device and the lockdown, and no provider, so no /dev/p2pmemN,
+# appears.
 . "$(dirname "$0")/lib.sh"
 
 C=/sys/class/p2pmem
@@ -42,7 +43,9 @@ fi
 # The kernel's own rule, which p2pmem follows.
 expect_eq "mmap of $shm resource2" EPERM "$(mmap_errno "/sys/bus/pci/devices/$shm/resource2")"
 
-# At load the memory-BAR driver matched the ivshmem device by its ID table: refused.
+# At load the memory-BAR driver matched the ivshmem device, which scripts/vm-guest named for it
+# (driver_override): refused.
+expect_eq "driver_override of $shm" p2pmem_membar "$(override_of "$shm")"
 no_bypass "after load"
 expect_eq "driver of $shm" "" "$(driver_of "$shm")"
 line="p2pmem_membar $shm: p2pmem: not binding: the kernel is locked down, which forbids user space access to PCI BARs"
@@ -54,7 +57,7 @@ no_bypass "after bind"
 dmesg_since "$mark" | grep -qF "$line" || fail "no dmesg line for the refused bind of $shm"
 
 # driver_override: any device, here the CMB NVMe, which the driver would serve from its CMB.
-# (new_id cannot add to this driver: a Rust ID table's driver data is a kernel pointer.)
+# (new_id cannot add to this driver: its ID table is empty, so no driver data is accepted.)
 drv=$(driver_of "$cmb")
 [ -z "$drv" ] || echo "$cmb" >"/sys/bus/pci/drivers/$drv/unbind" || fail "unbind of $cmb from $drv failed"
 mark=$(dmesg_mark)

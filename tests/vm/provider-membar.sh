@@ -1,12 +1,14 @@
 # SPDX-License-Identifier: GPL-2.0
 # vm: --topology switch
 # The memory-BAR driver makes the ivshmem device's BAR 2 a published provider, p2pmemN under
-# the PCI function, and tears it down at unbind; a rebind brings it back.
+# the PCI function, and tears it down at unbind; a rebind brings it back. The driver binds the
+# ivshmem because scripts/vm-guest named it for the driver (driver_override).
 . "$(dirname "$0")/lib.sh"
 
 shm=$(fn_of 1af4:1110)
 [ -n "$shm" ] || fail "no ivshmem device"
 drv=/sys/bus/pci/drivers/p2pmem_membar
+expect_eq "driver_override of $shm" p2pmem_membar "$(override_of "$shm")"
 expect_eq "driver of $shm" p2pmem_membar "$(basename "$(readlink -f "/sys/bus/pci/devices/$shm/driver")")"
 
 # Earlier tests in this boot may have used the provider: start from a fresh one.

@@ -15,6 +15,8 @@ shm=$(fn_of 1af4:1110)
 dev=/sys/bus/pci/devices/$shm
 driver_of() { [ -e "$dev/driver" ] && basename "$(readlink -f "$dev/driver")"; }
 old=$(driver_of) || true
+# Named for p2pmem_membar by scripts/vm-guest: given back to it, and its name, at the end.
+old_override=$(override_of "$shm")
 
 insmod "$stub" || fail "insmod p2pmem_stub failed"
 [ -z "$old" ] || echo "$shm" >"$dev/driver/unbind" || fail "unbind from $old failed"
@@ -42,6 +44,6 @@ done
 echo "$cycles cycles: wrap succeeded first $wrapped_first, refused $bound_first"
 expect_eq "wraps at the end" "" "$(cat $C/wrap)"
 
-echo >"$dev/driver_override"
+echo "$old_override" >"$dev/driver_override"
 rmmod p2pmem_stub || fail "rmmod p2pmem_stub failed"
 [ -z "$old" ] || rebind "$shm" "$old"
