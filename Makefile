@@ -1,19 +1,26 @@
 # SPDX-License-Identifier: GPL-2.0
 # p2pmem entry points (README.md). The kernel side of the build is in Kbuild.
 #
-#   make                 p2pmem.ko for the cached test kernel (built on first use)
-#   make KDIR=/path      p2pmem.ko for your own Rust-enabled kernel build (LLVM=1 if it used it)
+#   make                 p2pmem.ko for the running kernel: /lib/modules/$(uname -r)/build, which
+#                        must be a Rust-enabled kernel build (scripts/kdir says what is missing)
+#   make KDIR=/path      p2pmem.ko for your own Rust-enabled kernel build (LLVM=1, or LLVM= for
+#                        GCC, as that kernel was built; the default is LLVM=-22)
+#   make FLAVOR=test     p2pmem.ko for the cached test kernel (built on first use; debug, bench)
+#   make install         the module (for the same kernel as make) and the p2pmem command
 #   make check           every test: host, build and lint checks, KUnit and VM tests
 #   make demo            boot QEMU with an NVMe CMB as provider: copy, NVMe/TCP, a refusal
 #   make check-long      the same tests at full length (hot-plug cycles, stress seconds, fuzzed
 #                        writes, race cycles) with their figures shown
 #   make check-debug     the same tests on the debug kernel flavor (KASAN, lockdep, kmemleak)
-#   make bench          p2pmem vs the in-tree P2PDMA and genalloc on the bench kernel flavor
-#   make kernel          build the test kernel (FLAVOR=test|debug|bench)
+#   make bench           p2pmem vs the in-tree P2PDMA and genalloc on the bench kernel flavor
+#   make kernel          build the test kernel (FLAVOR=test|debug|bench, default test)
 #   make clippy | fmt | checkpatch | clean
+#
+# make check, demo and bench build the test kernel they need themselves, whatever KDIR says.
+# The module is built out of the source tree; make prints the directory holding p2pmem.ko.
 
 KDIR ?=
-FLAVOR ?= test
+FLAVOR ?=
 LLVM ?= -22
 export P2PMEM_LLVM := $(LLVM)
 
@@ -21,8 +28,10 @@ export P2PMEM_LLVM := $(LLVM)
 
 all: modules
 
-# The kernel build directory to build against: KDIR, else the cached test kernel.
-kdir = $(if $(KDIR),$(KDIR),$$(scripts/setup && scripts/kernel-build $(FLAVOR)))
+# The kernel build directory to build against: KDIR; else the cached test kernel of FLAVOR;
+# else the running kernel's build directory (scripts/kdir checks KDIR and that one).
+kdir = $(if $(KDIR),$$(scripts/kdir "$(KDIR)"),$(if $(FLAVOR),$$(scripts/setup && \
+	scripts/kernel-build $(FLAVOR)),$$(scripts/kdir)))
 
 # Out of the source tree (MO=, under the cache), like every other build of the module.
 modules:
@@ -52,7 +61,7 @@ install:
 	@scripts/install
 
 kernel:
-	@scripts/setup && scripts/kernel-build $(FLAVOR)
+	@scripts/setup && scripts/kernel-build $(or $(FLAVOR),test)
 
 setup:
 	@scripts/setup

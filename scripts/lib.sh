@@ -4,8 +4,9 @@
 P2PMEM_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Everything built or downloaded lives outside the clone.
 P2PMEM_CACHE=${P2PMEM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/p2pmem}
-# The toolchain the module and the kernel are built with.
-P2PMEM_LLVM=${P2PMEM_LLVM:--22}
+# The toolchain the module and the kernel are built with: make's LLVM= (-22 for clang-22 and
+# the LLVM tools of the same suffix; empty, as in `make LLVM=`, for a kernel built with GCC).
+P2PMEM_LLVM=${P2PMEM_LLVM--22}
 P2PMEM_BINDGEN_VERSION=0.73.2
 P2PMEM_VNG_VERSION=1.42
 # The kernel series this tree targets (Debian's linux-source-<series> package).
@@ -39,6 +40,61 @@ toolchain_id() {
 # Make variables every kernel or module build passes.
 kmake_vars() {
 	printf '%s\n' "LLVM=$P2PMEM_LLVM"
+}
+
+# The configuration file of the kernel build directory $1: include/config/auto.conf (what
+# headers packages ship), else .config. Fails when it has neither.
+kernel_config() {
+	if [ -f "$1/include/config/auto.conf" ]; then
+		printf '%s\n' "$1/include/config/auto.conf"
+	elif [ -f "$1/.config" ]; then
+		printf '%s\n' "$1/.config"
+	else
+		return 1
+	fi
+}
+
+# kconfig_value CONFIG OPTION: the value of OPTION in the kernel configuration file CONFIG,
+# without quotes; empty when it is not set.
+kconfig_value() {
+	sed -n "s/^$2=//p" "$1" | head -n 1 | sed 's/^"\(.*\)"$/\1/'
+}
+
+# The LLVM= value that matches the compiler of the kernel whose configuration file is $1:
+# empty for GCC; for clang N, -N when clang-N is installed (Debian's names), else 1.
+kernel_llvm() {
+	local v
+	[ "$(kconfig_value "$1" CONFIG_CC_IS_CLANG)" = y ] || return 0
+	v=$(kconfig_value "$1" CONFIG_CLANG_VERSION)
+	if [ -n "$v" ] && command -v "clang-$((v / 10000))" >/dev/null; then
+		printf -- '-%s\n' $((v / 10000))
+	else
+		printf '1\n'
+	fi
+}
+
+# toolchain_warnings CONFIG LLVM: warnings (on stderr) when this machine's rustc is not the one
+# the kernel of configuration file CONFIG was built with (its crates load only into that
+# rustc), or when LLVM (make's LLVM=) does not match the kernel's C compiler.
+toolchain_warnings() {
+	local want have llvm
+	want=$(kconfig_value "$1" CONFIG_RUSTC_VERSION_TEXT)
+	have=$(rustc --version 2>/dev/null || echo "no rustc")
+	[ -z "$want" ] || [ "$want" = "$have" ] ||
+		say "warning: the kernel was built with $want, but rustc here is $have; the build \
+fails unless they match (put that rustc first in PATH)"
+	llvm=$(kernel_llvm "$1")
+	if [ -z "$llvm" ] && [ -n "$2" ]; then
+		say "warning: the kernel was built with GCC ($(kconfig_value "$1" CONFIG_CC_VERSION_TEXT)), \
+but the build passes LLVM=$2; for GCC, build with: make LLVM="
+	elif [ -n "$llvm" ] && [ -z "$2" ]; then
+		say "warning: the kernel was built with clang ($(kconfig_value "$1" CONFIG_CC_VERSION_TEXT)), \
+but the build passes no LLVM=; build with: make LLVM=$llvm"
+	elif [ -n "$llvm" ] && [ "$2" != 1 ] && [ "$llvm" != 1 ] && [ "$llvm" != "$2" ]; then
+		say "warning: the kernel was built with clang $((${llvm#-})), but the build passes \
+LLVM=$2; to match it, build with: make LLVM=$llvm"
+	fi
+	return 0
 }
 
 # The main Debian archive this machine's apt is configured with (label "Debian", not the
