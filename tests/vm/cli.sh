@@ -7,8 +7,8 @@
 # agree after ACS redirect is set on a port and after a host bridge is allowed through the CLI.
 # `matrix` has every endpoint and no bridge, and each cell is what `check` says; `flush` empties
 # the verdict cache and bumps its generation, and `cache` shows a pair once a query filled it.
-# `list` and `topo` show what sysfs has; `wrap`/`unwrap` work; a user who cannot read config
-# space gets "cannot decide" (2).
+# `list` and `topo` show what sysfs has; `wrap`/`unwrap` work, and their refusals come with the
+# module's log line; a user who cannot read config space gets "cannot decide" (2).
 . "$(dirname "$0")/lib.sh"
 
 cli=$VM_REPO/target/debug/p2pmem
@@ -131,7 +131,14 @@ echo "$cmb" >/sys/bus/pci/drivers/nvme/unbind || fail "unbinding $cmb failed"
 	fail "no provider after wrap"
 "$cli" wrap "$cmb" 2 >/dev/null 2>&1 && fail "a second wrap succeeded"
 expect_eq "exit status of a refused wrap" 2 "$("$cli" wrap "$cmb" 2 >/dev/null 2>&1; echo $?)"
+# A refusal comes with the line the module logged for it, read from /dev/kmsg.
+err=$("$cli" wrap "$cmb" 2 2>&1 >/dev/null)
+grep -q "(EBUSY); kernel log: p2pmem: $cmb BAR 2: range .* overlaps the provider on $cmb BAR 2" \
+	<<<"$err" || fail "a refused wrap does not give the module's reason: $err"
 "$cli" unwrap "$cmb" || fail "unwrap $cmb failed"
+err=$("$cli" unwrap "$cmb" 2>&1 >/dev/null)
+grep -q "(ENOENT); kernel log: p2pmem: unwrap: $cmb has no wrapped BAR" <<<"$err" ||
+	fail "a refused unwrap does not give the module's reason: $err"
 rebind "$cmb" nvme
 
 # Without root, ACS is unreadable: no answer rather than a guess.

@@ -36,6 +36,15 @@ pub struct Cli {
     )]
     pub proc_root: PathBuf,
 
+    /// Where the device nodes are: the kernel log is read at ROOT/kmsg
+    #[arg(
+        long = "dev",
+        global = true,
+        value_name = "ROOT",
+        default_value = "/dev"
+    )]
+    pub dev_root: PathBuf,
+
     #[command(subcommand)]
     pub command: Command,
 }

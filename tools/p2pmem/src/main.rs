@@ -8,6 +8,7 @@ mod cli;
 mod cmd;
 mod config;
 mod hostbridge;
+mod kmsg;
 mod output;
 mod providers;
 mod query;
@@ -43,6 +44,7 @@ pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut d
     let roots = Roots {
         sys: cli.sysfs,
         proc: cli.proc_root,
+        dev: cli.dev_root,
     };
     let mut o = Out {
         out,
@@ -123,6 +125,7 @@ fn main() -> ExitCode {
         Roots {
             sys: cli.sysfs.clone(),
             proc: cli.proc_root.clone(),
+            dev: cli.dev_root.clone(),
         }
         .query_file(),
     );

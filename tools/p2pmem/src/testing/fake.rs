@@ -158,6 +158,7 @@ impl FakeSys {
         fs::create_dir_all(s.sys().join("bus/pci/devices")).unwrap();
         fs::create_dir_all(s.sys().join("devices")).unwrap();
         fs::create_dir_all(s.proc()).unwrap();
+        fs::create_dir_all(s.dev()).unwrap();
         s.set_cpu("AuthenticAMD", 15);
         s
     }
@@ -181,13 +182,20 @@ impl FakeSys {
         self.dir.path().join("proc")
     }
 
-    /// `--sysfs ROOT --proc ROOT` for the command line.
+    /// The fake `/dev`.
+    pub fn dev(&self) -> PathBuf {
+        self.dir.path().join("dev")
+    }
+
+    /// `--sysfs ROOT --proc ROOT --dev ROOT` for the command line.
     pub fn args(&self) -> Vec<String> {
         vec![
             "--sysfs".into(),
             self.sys().display().to_string(),
             "--proc".into(),
             self.proc().display().to_string(),
+            "--dev".into(),
+            self.dev().display().to_string(),
         ]
     }
 
@@ -247,6 +255,32 @@ impl FakeSys {
             );
         }
         fs::write(self.proc().join("cpuinfo"), text).unwrap();
+    }
+
+    /// Makes the fake `/dev/kmsg` a FIFO holding `records` (lines as /dev/kmsg reads them) and
+    /// returns its write end, which keeps it readable without blocking while it is open. A
+    /// FIFO has no end to seek to, so the tool reads everything in it as logged after it
+    /// looked.
+    pub fn kmsg_pipe(&self, records: &str) -> fs::File {
+        let path = self.dev().join("kmsg");
+        let st = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(st.success(), "mkfifo {}", path.display());
+        // Read and write: opening does not wait for a reader.
+        let mut f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut f, records.as_bytes()).unwrap();
+        f
+    }
+
+    /// Says the tool's thread is `tid`: `/proc/thread-self` links to `tid/task/tid`.
+    pub fn set_thread(&self, tid: u32) {
+        symlink(format!("{tid}/task/{tid}"), self.proc().join("thread-self")).unwrap();
     }
 
     /// The p2pmem class directory (created: the module is "loaded").
