@@ -7,8 +7,9 @@
 # agree after ACS redirect is set on a port and after a host bridge is allowed through the CLI.
 # `matrix` has every endpoint and no bridge, and each cell is what `check` says; `flush` empties
 # the verdict cache and bumps its generation, and `cache` shows a pair once a query filled it.
-# `list` and `topo` show what sysfs has; `wrap`/`unwrap` work, and their refusals come with the
-# module's log line; a user who cannot read config space gets "cannot decide" (2).
+# `list` and `topo` show what sysfs has (drivers, `--below` a bridge); `wrap`/`unwrap` work, and
+# their refusals come with the module's log line; a user who cannot read config space gets
+# "cannot decide" (2).
 . "$(dirname "$0")/lib.sh"
 
 cli=$VM_REPO/target/debug/p2pmem
@@ -122,6 +123,34 @@ for f in "${eps[@]}"; do
 	grep -q "\"$f\"" <<<"$topo" || fail "topo does not show $f"
 done
 "$cli" topo | grep -q p2pmem || fail "topo marks no provider"
+# topo shows the bound drivers as sysfs links them, and --below starts at a bridge.
+python3 - "$topo" <<-'PY' || fail "topo's drivers are not sysfs's"
+	import json, os, sys
+	def walk(fs):
+	    for f in fs:
+	        yield f
+	        yield from walk(f["children"])
+	n = 0
+	for b in json.loads(sys.argv[1])["root_buses"]:
+	    for f in walk(b["functions"]):
+	        link = f"/sys/bus/pci/devices/{f['address']}/driver"
+	        want = os.path.basename(os.readlink(link)) if os.path.islink(link) else None
+	        assert f["driver"] == want, (f["address"], f["driver"], want)
+	        n += want is not None
+	assert n > 0, "no function has a driver"
+	PY
+port=$(upstream_of 0000:0b:00.0)
+below=$("$cli" topo --json --below "$port") || fail "topo --below $port failed"
+python3 - "$below" "$port" <<-'PY' || fail "topo --below $port does not start at it"
+	import json, sys
+	j, port = json.loads(sys.argv[1]), sys.argv[2]
+	assert j["below"] == port, j["below"]
+	[bus] = j["root_buses"]
+	[top] = bus["functions"]
+	assert top["address"] == port, top["address"]
+	assert [c["address"] for c in top["children"]] == ["0000:0b:00.0"], top["children"]
+	PY
+"$cli" topo --below "$port" | head -n 1 | grep -q ", below $port\$" || fail "no 'below' in the header"
 
 # wrap and unwrap of a CMB through the CLI.
 cmb=$(nvme_cmb)

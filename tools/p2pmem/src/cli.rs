@@ -45,6 +45,11 @@ pub struct Cli {
     )]
     pub dev_root: PathBuf,
 
+    /// The PCI ID database for vendor and device names [default: /usr/share/misc/pci.ids, else
+    /// /usr/share/hwdata/pci.ids; neither: IDs only]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub pci_ids: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -96,9 +101,13 @@ pub enum Command {
     /// changed with setpci, which sends no notification
     Flush,
 
-    /// Show the PCI tree: root buses, bridges and endpoints with IDs, PCIe port types, ACS
-    /// and providers
-    Topo,
+    /// Show the PCI tree: root buses, bridges and endpoints with IDs, PCIe port types, ACS,
+    /// bound drivers, providers and names from the PCI ID database
+    Topo {
+        /// Only this function and the functions below it (a bridge's subtree)
+        #[arg(long, value_name = "FUNCTION", value_parser = parse_addr)]
+        below: Option<PciAddr>,
+    },
 
     /// Make a BAR range of a PCI function a provider (/sys/class/p2pmem/wrap)
     #[command(

@@ -10,6 +10,7 @@ mod config;
 mod hostbridge;
 mod kmsg;
 mod output;
+mod pciids;
 mod providers;
 mod query;
 mod sysfs;
@@ -41,6 +42,7 @@ use crate::{
 /// Runs a parsed command line; returns the exit status. Errors are printed as
 /// `p2pmem: ...` on `err` and give status 2.
 pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let pci_ids = cli.pci_ids;
     let roots = Roots {
         sys: cli.sysfs,
         proc: cli.proc_root,
@@ -63,7 +65,7 @@ pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut d
         }
         Command::Cache => cmd::cache::show(&roots, &mut o),
         Command::Flush => cmd::cache::flush(&roots, &mut o),
-        Command::Topo => cmd::topo::run(&roots, &mut o),
+        Command::Topo { below } => cmd::topo::run(&roots, pci_ids.as_deref(), below, &mut o),
         Command::Wrap { list: true, .. } => cmd::wrap::list(&roots, &mut o),
         Command::Wrap {
             function: Some(function),

@@ -94,6 +94,20 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
     }
 }
 
+/// The driver bound to the PCI function whose sysfs directory is `dev_dir`: the name its
+/// `driver` link points to; `None` when none is bound.
+pub fn driver(dev_dir: &Path) -> Result<Option<String>> {
+    let link = dev_dir.join("driver");
+    match fs::read_link(&link) {
+        Ok(target) => Ok(target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| link.display().to_string()),
+    }
+}
+
 /// What a read of a `config` file gave: the bytes, and the file's size as sysfs reports it.
 /// Reads by users without CAP_SYS_ADMIN stop at 64 bytes whatever the size says.
 #[derive(Clone, Debug)]

@@ -159,6 +159,8 @@ impl FakeSys {
         fs::create_dir_all(s.sys().join("devices")).unwrap();
         fs::create_dir_all(s.proc()).unwrap();
         fs::create_dir_all(s.dev()).unwrap();
+        // An empty PCI ID database: no names unless a test writes some.
+        fs::write(s.pci_ids(), "").unwrap();
         s.set_cpu("AuthenticAMD", 15);
         s
     }
@@ -187,9 +189,16 @@ impl FakeSys {
         self.dir.path().join("dev")
     }
 
-    /// `--sysfs ROOT --proc ROOT --dev ROOT` for the command line.
+    /// The PCI ID database the tool is pointed at.
+    pub fn pci_ids(&self) -> PathBuf {
+        self.dir.path().join("pci.ids")
+    }
+
+    /// `--sysfs ROOT --proc ROOT --dev ROOT --pci-ids FILE` for the command line.
     pub fn args(&self) -> Vec<String> {
         vec![
+            "--pci-ids".into(),
+            self.pci_ids().display().to_string(),
             "--sysfs".into(),
             self.sys().display().to_string(),
             "--proc".into(),
@@ -227,6 +236,18 @@ impl FakeSys {
             self.sys().join("bus/pci/devices").join(&name),
         )
         .unwrap();
+    }
+
+    /// Binds `driver` to a function: its `driver` link, into `bus/pci/drivers/DRIVER`.
+    pub fn set_driver(&self, addr: &str, driver: &str) {
+        let drv = self.sys().join("bus/pci/drivers").join(driver);
+        fs::create_dir_all(&drv).unwrap();
+        let dir = self.dev_dir(addr);
+        let _ = fs::remove_file(dir.join("driver"));
+        let devices = fs::canonicalize(self.sys().join("devices")).unwrap();
+        let depth = dir.strip_prefix(&devices).unwrap().components().count();
+        let up = "../".repeat(depth + 1);
+        symlink(format!("{up}bus/pci/drivers/{driver}"), dir.join("driver")).unwrap();
     }
 
     /// Rewrites the ACS Control register of a function.
