@@ -7,9 +7,9 @@
 # agree after ACS redirect is set on a port and after a host bridge is allowed through the CLI.
 # `matrix` has every endpoint and no bridge, and each cell is what `check` says; `flush` empties
 # the verdict cache and bumps its generation, and `cache` shows a pair once a query filled it.
-# `list` and `topo` show what sysfs has (drivers, `--below` a bridge); `wrap`/`unwrap` work, and
-# their refusals come with the module's log line; a user who cannot read config space gets
-# "cannot decide" (2).
+# `list` and `topo` show what sysfs has (drivers, `--below` a bridge); `wrappable` refuses the
+# CMB while nvme has it and offers it unbound; `wrap`/`unwrap` work, and their refusals come with
+# the module's log line; a user who cannot read config space gets "cannot decide" (2).
 . "$(dirname "$0")/lib.sh"
 
 cli=$VM_REPO/target/debug/p2pmem
@@ -154,8 +154,20 @@ python3 - "$below" "$port" <<-'PY' || fail "topo --below $port does not start at
 
 # wrap and unwrap of a CMB through the CLI.
 cmb=$(nvme_cmb)
+# wrappable, for the CMB (BAR 2): "VERDICT:RULE,RULE..." of its JSON.
+cmb_wrappable() {
+	"$cli" wrappable --json "$cmb" | python3 -c '
+import json, sys
+[b] = [b for b in json.load(sys.stdin)["bars"] if b["bar"] == 2]
+print(b["verdict"] + ":" + ",".join(r["rule"] for r in b["refusals"]))'
+}
+expect_eq "wrappable CMB bound to nvme" "no:driver,busy" "$(cmb_wrappable)"
 echo "$cmb" >/sys/bus/pci/drivers/nvme/unbind || fail "unbinding $cmb failed"
+expect_eq "wrappable CMB unbound" "yes:" "$(cmb_wrappable)"
+"$cli" wrappable "$cmb" | grep -q "^$cmb BAR 2 (.*): yes: echo $cmb 2 > /sys/class/p2pmem/wrap\$" ||
+	fail "wrappable does not offer the CMB: $("$cli" wrappable "$cmb")"
 "$cli" wrap "$cmb" 2 >/dev/null || fail "wrap $cmb 2 failed"
+expect_eq "wrappable CMB wrapped" "no:provider" "$(cmb_wrappable)"
 [ -d "/sys/bus/pci/devices/$cmb/p2pmem" ] && ls "/sys/bus/pci/devices/$cmb/p2pmem" | grep -q p2pmem ||
 	fail "no provider after wrap"
 "$cli" wrap "$cmb" 2 >/dev/null 2>&1 && fail "a second wrap succeeded"

@@ -142,6 +142,19 @@ pub enum Command {
         force: bool,
     },
 
+    /// Which memory BARs wrap would take whole, as they are or with --force, and why not
+    ///
+    /// For every PCI function (or FUNCTION): each memory BAR from its sysfs `resource` file,
+    /// with the module's rules: placed by the PCI core (assigned, enabled, in the resource
+    /// tree), prefetchable unless forced, aligned to 2 MiB at both ends, not already a
+    /// provider, no driver bound (other than p2pmem_membar) unless forced, nothing requested
+    /// inside it (/proc/iomem, root), and the kernel not locked down.
+    Wrappable {
+        /// Only this PCI function ([DDDD:]BB:DD.F)
+        #[arg(value_parser = parse_addr)]
+        function: Option<PciAddr>,
+    },
+
     /// Remove the providers wrap made on a PCI function (/sys/class/p2pmem/unwrap)
     Unwrap {
         /// The PCI function ([DDDD:]BB:DD.F)

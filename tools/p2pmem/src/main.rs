@@ -13,6 +13,7 @@ mod output;
 mod pciids;
 mod providers;
 mod query;
+mod resources;
 mod sysfs;
 #[cfg(test)]
 mod testing;
@@ -85,6 +86,7 @@ pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut d
             cmd::wrap::wrap(&roots, &args, &mut o)
         }
         Command::Wrap { .. } => Err(anyhow::anyhow!("wrap: FUNCTION and BAR are required")),
+        Command::Wrappable { function } => cmd::wrappable::run(&roots, function, &mut o),
         Command::Unwrap { function, bar } => cmd::wrap::unwrap(&roots, function, bar, &mut o),
         Command::AllowHostBridge { list: true, .. } => cmd::allow::list(&roots, &mut o),
         Command::AllowHostBridge {

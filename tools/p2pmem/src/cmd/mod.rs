@@ -10,3 +10,4 @@ pub mod list;
 pub mod matrix;
 pub mod topo;
 pub mod wrap;
+pub mod wrappable;

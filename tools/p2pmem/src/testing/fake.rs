@@ -250,6 +250,42 @@ impl FakeSys {
         symlink(format!("{up}bus/pci/drivers/{driver}"), dir.join("driver")).unwrap();
     }
 
+    /// Writes a function's `resource` file: BARs `(number, start, size, IORESOURCE_* flags)`,
+    /// the other lines zero, 13 lines as for an endpoint.
+    pub fn set_bars(&self, addr: &str, bars: &[(usize, u64, u64, u64)]) {
+        let mut lines = vec![(0u64, 0u64, 0u64); 13];
+        for &(n, start, size, flags) in bars {
+            lines[n] = (start, start + size - 1, flags);
+        }
+        let text: String = lines
+            .iter()
+            .map(|(s, e, f)| format!("0x{s:016x} 0x{e:016x} 0x{f:016x}\n"))
+            .collect();
+        fs::write(self.dev_dir(addr).join("resource"), text).unwrap();
+    }
+
+    /// Writes `/proc/iomem`.
+    pub fn set_iomem(&self, text: &str) {
+        fs::write(self.proc().join("iomem"), text).unwrap();
+    }
+
+    /// Writes `/sys/kernel/security/lockdown` with `mode` the current one.
+    pub fn set_lockdown(&self, mode: &str) {
+        let dir = self.sys().join("kernel/security");
+        fs::create_dir_all(&dir).unwrap();
+        let text: Vec<String> = ["none", "integrity", "confidentiality"]
+            .iter()
+            .map(|m| {
+                if *m == mode {
+                    format!("[{m}]")
+                } else {
+                    m.to_string()
+                }
+            })
+            .collect();
+        fs::write(dir.join("lockdown"), text.join(" ") + "\n").unwrap();
+    }
+
     /// Rewrites the ACS Control register of a function.
     pub fn set_acs_ctrl(&self, addr: &str, ctrl: u16) {
         let path = self.dev_dir(addr).join("config");
@@ -326,6 +362,19 @@ impl FakeSys {
     /// Adds provider `p2pmemN` on BAR `bar` of `addr` with these attribute values, below
     /// the function as the kernel puts it, linked from the class directory.
     pub fn add_provider(&self, n: u32, addr: &str, bar: u8, size: u64, available: u64) {
+        self.add_provider_at(n, addr, bar, 0, size, available);
+    }
+
+    /// [`FakeSys::add_provider`] at `offset` in the BAR.
+    pub fn add_provider_at(
+        &self,
+        n: u32,
+        addr: &str,
+        bar: u8,
+        offset: u64,
+        size: u64,
+        available: u64,
+    ) {
         let name = format!("p2pmem{n}");
         let dir = self.dev_dir(addr).join("p2pmem").join(&name);
         fs::create_dir_all(&dir).unwrap();
@@ -334,7 +383,7 @@ impl FakeSys {
             ("available", available.to_string()),
             ("published", "1".into()),
             ("bar", bar.to_string()),
-            ("offset", "0".into()),
+            ("offset", offset.to_string()),
             ("bus_offset", "0x0".into()),
             ("allocations", "3".into()),
             ("peak", "5".into()),

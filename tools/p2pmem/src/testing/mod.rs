@@ -11,6 +11,7 @@ mod crosscheck;
 mod list;
 mod matrix;
 mod topo;
+mod wrappable;
 
 use clap::Parser;
 
