@@ -7,9 +7,10 @@
 # agree after ACS redirect is set on a port and after a host bridge is allowed through the CLI.
 # `matrix` has every endpoint and no bridge, and each cell is what `check` says; `flush` empties
 # the verdict cache and bumps its generation, and `cache` shows a pair once a query filled it.
-# `list` and `topo` show what sysfs has (drivers, `--below` a bridge); `wrappable` refuses the
-# CMB while nvme has it and offers it unbound; `wrap`/`unwrap` work, and their refusals come with
-# the module's log line; a user who cannot read config space gets "cannot decide" (2).
+# `list` and `topo` show what sysfs has (drivers, `--below` a bridge); `holders` lists a process
+# while it maps /dev/p2pmemN; `wrappable` refuses the CMB while nvme has it and offers it
+# unbound; `wrap`/`unwrap` work, and their refusals come with the module's log line; a user who
+# cannot read config space gets "cannot decide" (2).
 . "$(dirname "$0")/lib.sh"
 
 cli=$VM_REPO/target/debug/p2pmem
@@ -123,6 +124,36 @@ for f in "${eps[@]}"; do
 	grep -q "\"$f\"" <<<"$topo" || fail "topo does not show $f"
 done
 "$cli" topo | grep -q p2pmem || fail "topo marks no provider"
+
+# holders: a process that maps /dev/p2pmemN is listed, with the bytes it maps, until it unmaps.
+prov=$(ls /sys/class/p2pmem | grep -m1 '^p2pmem[0-9]')
+python3 - "$cli" "$prov" <<-'PY' || fail "holders does not follow a mapping of /dev/$prov"
+	import json, mmap, os, subprocess, sys
+	cli, prov = sys.argv[1], sys.argv[2]
+	def holders(arg):
+	    r = subprocess.run([cli, "holders", "--json", arg], capture_output=True, text=True,
+	                       check=True)
+	    return {h["name"]: h for h in json.loads(r.stdout)["providers"]}
+	def mine(h):
+	    return [(p["file"], p["deleted"], p["vmas"], p["bytes"])
+	            for p in h["processes"] if p["pid"] == os.getpid()]
+	fd = os.open(f"/dev/{prov}", os.O_RDWR)
+	m = mmap.mmap(fd, 2 << 20, mmap.MAP_SHARED)
+	m[0] = 1
+	h = holders(prov)[prov]
+	assert mine(h) == [(f"/dev/{prov}", False, 1, 2 << 20)], h["processes"]
+	assert h["sysfs"]["allocations"] >= 1 and h["in_use"] >= 2 << 20, h
+	assert h["claims"] is None
+	# By the provider's function too.
+	function = os.path.basename(os.path.realpath(f"/sys/class/p2pmem/{prov}/device"))
+	assert mine(holders(function)[prov]) == mine(h)
+	m.close()
+	os.close(fd)
+	assert mine(holders(prov)[prov]) == [], "still listed after munmap"
+	print(f"holders: {prov} mapped by pid {os.getpid()}, then not")
+	PY
+"$cli" holders p2pmem999 >/dev/null 2>&1
+expect_eq "exit status of holders for no provider" 2 "$?"
 # topo shows the bound drivers as sysfs links them, and --below starts at a bridge.
 python3 - "$topo" <<-'PY' || fail "topo's drivers are not sysfs's"
 	import json, os, sys

@@ -109,6 +109,18 @@ pub enum Command {
         below: Option<PciAddr>,
     },
 
+    /// Who holds a provider's memory: its counters in sysfs and the processes that map it
+    ///
+    /// PROVIDER is p2pmemN or the PCI function of its providers. The processes are found in
+    /// /proc/PID/maps, mapping /dev/p2pmemN or the provider's allocate file (other users'
+    /// processes only as root). In-kernel users (claims, p2pmem_alloc()) are not listed: the
+    /// module does not expose them.
+    Holders {
+        /// p2pmemN, or a PCI function ([DDDD:]BB:DD.F)
+        #[arg(value_parser = parse_provider)]
+        provider: ProviderArg,
+    },
+
     /// Make a BAR range of a PCI function a provider (/sys/class/p2pmem/wrap)
     #[command(
         override_usage = "p2pmem wrap [OPTIONS] [--force] <FUNCTION> <BAR> [SIZE [OFFSET]]\n       \
@@ -189,6 +201,26 @@ pub enum Command {
         )]
         id: Option<PciId>,
     },
+}
+
+/// A provider as `holders` takes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderArg {
+    /// `p2pmemN`.
+    Name(String),
+    /// The PCI function of one or more providers.
+    Function(PciAddr),
+}
+
+pub fn parse_provider(s: &str) -> Result<ProviderArg, String> {
+    if let Some(n) = s.strip_prefix("p2pmem") {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(ProviderArg::Name(s.to_string()));
+        }
+    }
+    PciAddr::parse(s)
+        .map(ProviderArg::Function)
+        .map_err(|_| "not p2pmemN or a PCI address ([DDDD:]BB:DD.F, hexadecimal)".to_string())
 }
 
 pub fn parse_addr(s: &str) -> Result<PciAddr, String> {

@@ -9,6 +9,7 @@ mod cmd;
 mod config;
 mod hostbridge;
 mod kmsg;
+mod maps;
 mod output;
 mod pciids;
 mod providers;
@@ -86,6 +87,7 @@ pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut d
             cmd::wrap::wrap(&roots, &args, &mut o)
         }
         Command::Wrap { .. } => Err(anyhow::anyhow!("wrap: FUNCTION and BAR are required")),
+        Command::Holders { provider } => cmd::holders::run(&roots, &provider, &mut o),
         Command::Wrappable { function } => cmd::wrappable::run(&roots, function, &mut o),
         Command::Unwrap { function, bar } => cmd::wrap::unwrap(&roots, function, bar, &mut o),
         Command::AllowHostBridge { list: true, .. } => cmd::allow::list(&roots, &mut o),

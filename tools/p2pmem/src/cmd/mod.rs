@@ -6,6 +6,7 @@
 pub mod allow;
 pub mod cache;
 pub mod check;
+pub mod holders;
 pub mod list;
 pub mod matrix;
 pub mod topo;

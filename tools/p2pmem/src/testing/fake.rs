@@ -335,6 +335,23 @@ impl FakeSys {
         f
     }
 
+    /// Adds process `pid` to the fake `/proc`, with its `comm` and `maps` text.
+    pub fn add_process(&self, pid: u32, comm: &str, maps: &str) {
+        let dir = self.proc().join(pid.to_string());
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("comm"), format!("{comm}\n")).unwrap();
+        fs::write(dir.join("maps"), maps).unwrap();
+    }
+
+    /// Sets attribute `attr` of provider `p2pmemN` (through its class link).
+    pub fn set_provider_attr(&self, n: u32, attr: &str, value: &str) {
+        fs::write(
+            self.class_dir().join(format!("p2pmem{n}")).join(attr),
+            format!("{value}\n"),
+        )
+        .unwrap();
+    }
+
     /// Says the tool's thread is `tid`: `/proc/thread-self` links to `tid/task/tid`.
     pub fn set_thread(&self, tid: u32) {
         symlink(format!("{tid}/task/{tid}"), self.proc().join("thread-self")).unwrap();

@@ -8,6 +8,7 @@ mod cache;
 mod check;
 mod control;
 mod crosscheck;
+mod holders;
 mod list;
 mod matrix;
 mod topo;
