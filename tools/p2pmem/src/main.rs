@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `p2pmem`: the command-line front end of the p2pmem module. Lists providers, shows the PCI
-//! tree and checks P2P verdicts with the module's own policy code, and drives the module's
-//! control files. This file holds the command line; the rest is one concern per file.
+//! `p2pmem`: the command-line front end of the p2pmem module. Lists providers and who holds
+//! their memory, shows the PCI tree and the BARs that could be wrapped, checks P2P verdicts
+//! with the module's own policy code, and drives the module's control files. This file holds the command line; the rest is one concern per file.
 
 mod cli;
 mod cmd;
