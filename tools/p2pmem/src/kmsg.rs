@@ -110,8 +110,9 @@ pub struct Watch {
     file: fs::File,
 }
 
-/// At most this much is read back: a refusal logs a line or two.
+/// At most this much is read back, in at most this many reads: a refusal logs a line or two.
 const READ_LIMIT: usize = 1 << 20;
+const READS_LIMIT: usize = 4096;
 
 impl Watch {
     /// Opens the log at `path` and moves to its end; `None` when it cannot be read (no such
@@ -139,7 +140,10 @@ impl Watch {
         // EINVAL.
         let mut buf = vec![0u8; 16 << 10];
         let mut data = Vec::new();
-        while data.len() < READ_LIMIT {
+        for _ in 0..READS_LIMIT {
+            if data.len() >= READ_LIMIT {
+                break;
+            }
             match self.file.read(&mut buf) {
                 Ok(0) => break,
                 Ok(n) => data.extend_from_slice(&buf[..n]),
