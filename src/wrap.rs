@@ -32,8 +32,10 @@ use crate::{
     policy::{
         pci_addr::PciAddr,
         wrap::{
+            driver_rule,
             parse_unwrap,
-            parse_wrap, //
+            parse_wrap,
+            DriverRule, //
         },
     },
     provider::{
@@ -43,9 +45,6 @@ use crate::{
     refusal,
     registry::Wrap,
 };
-
-/// Name of the module's memory-BAR driver, whose devices may be wrapped without `force`.
-pub(crate) const MEMBAR_DRIVER: &str = "p2pmem_membar";
 
 /// Handles a write to `wrap`.
 pub(crate) fn wrap(s: &str) -> Result {
@@ -78,16 +77,15 @@ pub(crate) fn wrap(s: &str) -> Result {
         }
     })?;
     let locked = pci::DeviceLockGuard::lock(&pdev);
-    match locked.driver_name() {
-        None => {}
-        Some(d) if d == MEMBAR_DRIVER => {}
-        Some(d) if req.force => dev_warn!(
+    match driver_rule(locked.driver_name(), req.force) {
+        DriverRule::Free => {}
+        DriverRule::Forced(d) => dev_warn!(
             pdev,
             "p2pmem: wrapping BAR {} although driver {} is bound and may use it (force)\n",
             req.bar,
             d
         ),
-        Some(d) => {
+        DriverRule::NeedsForce(d) => {
             dev_info_ratelimited!(
                 pdev,
                 "p2pmem: bound to driver {}, which may use BAR {}; unbind it or add 'force'\n",

@@ -5,7 +5,8 @@
 //! `wrap` takes `PCI-ADDRESS BAR [SIZE [OFFSET]] [force]`: SIZE 0 or absent is the rest of the
 //! BAR, OFFSET defaults to 0, both decimal or `0x` hexadecimal with an optional `K`, `M` or `G`
 //! (binary) suffix. `force` allows a function bound to another driver. `unwrap` takes
-//! `PCI-ADDRESS [BAR]`.
+//! `PCI-ADDRESS [BAR]`. Which driver bindings allow a wrap is decided here too
+//! ([`driver_rule`]), for the module and for the CLI's `wrappable`.
 
 use core::fmt;
 
@@ -59,6 +60,33 @@ impl fmt::Display for WrapError {
             Self::BadNumber => "size and offset must be numbers (decimal or 0x, K/M/G suffix)",
             Self::TooManyWords => "too many words",
         })
+    }
+}
+
+/// Name of the module's memory-BAR driver: a function bound to it may be wrapped without
+/// `force`.
+pub const MEMBAR_DRIVER: &str = "p2pmem_membar";
+
+/// What the driver bound to a function means for a wrap of one of its BARs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum DriverRule<'a> {
+    /// No driver, or [`MEMBAR_DRIVER`]: the wrap may go ahead.
+    Free,
+    /// Another driver, and the request says `force`: the wrap goes ahead, with a warning, since
+    /// that driver may use the BAR.
+    Forced(&'a str),
+    /// Another driver, and no `force`: refused (`EBUSY`).
+    NeedsForce(&'a str),
+}
+
+/// The rule for a function bound to `driver` (`None`: no driver), for a request with or
+/// without `force`.
+pub fn driver_rule(driver: Option<&str>, force: bool) -> DriverRule<'_> {
+    match driver {
+        None => DriverRule::Free,
+        Some(d) if d == MEMBAR_DRIVER => DriverRule::Free,
+        Some(d) if force => DriverRule::Forced(d),
+        Some(d) => DriverRule::NeedsForce(d),
     }
 }
 
@@ -214,6 +242,23 @@ mod tests {
         assert_eq!(
             parse_wrap("0000:03:00.0 2 force force"),
             Err(WrapError::TooManyWords)
+        );
+    }
+
+    #[test]
+    fn driver_rules() {
+        assert_eq!(driver_rule(None, false), DriverRule::Free);
+        assert_eq!(driver_rule(None, true), DriverRule::Free);
+        assert_eq!(driver_rule(Some(MEMBAR_DRIVER), false), DriverRule::Free);
+        assert_eq!(
+            driver_rule(Some("nvme"), false),
+            DriverRule::NeedsForce("nvme")
+        );
+        assert_eq!(driver_rule(Some("nvme"), true), DriverRule::Forced("nvme"));
+        // Only the exact name is the module's driver.
+        assert_eq!(
+            driver_rule(Some("p2pmem_membar2"), false),
+            DriverRule::NeedsForce("p2pmem_membar2")
         );
     }
 

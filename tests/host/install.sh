@@ -25,7 +25,8 @@ check install.cli installed
 
 man_pages() {
 	local m=$tmp/usr/share/man/man1 c
-	for c in "" -list -check -matrix -cache -flush -topo -wrap -unwrap -allow-host-bridge; do
+	for c in "" -list -holders -check -matrix -cache -flush -topo -wrap -wrappable -unwrap \
+		-allow-host-bridge; do
 		grep -q '^\.TH p2pmem'"$c"' 1' "$m/p2pmem$c.1" || { echo "no page p2pmem$c.1"; return 1; }
 	done
 	grep -q 'matrix' "$m/p2pmem.1" || { echo "p2pmem.1 does not list matrix"; return 1; }
@@ -52,6 +53,10 @@ bash_completion() {
 		completes "p2pmem fl" flush &&
 		completes "p2pmem matrix --" --providers &&
 		completes "p2pmem check --" --compute &&
+		completes "p2pmem ho" holders &&
+		completes "p2pmem wrapp" wrappable &&
+		completes "p2pmem topo --" --below &&
+		completes "p2pmem topo --" --pci-ids &&
 		[ -s "$tmp/usr/share/zsh/site-functions/_p2pmem" ] &&
 		[ -s "$tmp/usr/share/fish/vendor_completions.d/p2pmem.fish" ]
 }

@@ -7,8 +7,10 @@
 # agree after ACS redirect is set on a port and after a host bridge is allowed through the CLI.
 # `matrix` has every endpoint and no bridge, and each cell is what `check` says; `flush` empties
 # the verdict cache and bumps its generation, and `cache` shows a pair once a query filled it.
-# `list` and `topo` show what sysfs has; `wrap`/`unwrap` work; a user who cannot read config
-# space gets "cannot decide" (2).
+# `list` and `topo` show what sysfs has (drivers, `--below` a bridge); `holders` lists a process
+# while it maps /dev/p2pmemN; `wrappable` refuses the CMB while nvme has it and offers it
+# unbound; `wrap`/`unwrap` work, and their refusals come with the module's log line; a user who
+# cannot read config space gets "cannot decide" (2).
 . "$(dirname "$0")/lib.sh"
 
 cli=$VM_REPO/target/debug/p2pmem
@@ -123,15 +125,92 @@ for f in "${eps[@]}"; do
 done
 "$cli" topo | grep -q p2pmem || fail "topo marks no provider"
 
+# holders: a process that maps /dev/p2pmemN is listed, with the bytes it maps, until it unmaps.
+prov=$(ls /sys/class/p2pmem | grep -m1 '^p2pmem[0-9]')
+python3 - "$cli" "$prov" <<-'PY' || fail "holders does not follow a mapping of /dev/$prov"
+	import json, mmap, os, subprocess, sys
+	cli, prov = sys.argv[1], sys.argv[2]
+	def holders(arg):
+	    r = subprocess.run([cli, "holders", "--json", arg], capture_output=True, text=True,
+	                       check=True)
+	    return {h["name"]: h for h in json.loads(r.stdout)["providers"]}
+	def mine(h):
+	    return [(p["file"], p["deleted"], p["vmas"], p["bytes"])
+	            for p in h["processes"] if p["pid"] == os.getpid()]
+	fd = os.open(f"/dev/{prov}", os.O_RDWR)
+	m = mmap.mmap(fd, 2 << 20, mmap.MAP_SHARED)
+	m[0] = 1
+	h = holders(prov)[prov]
+	assert mine(h) == [(f"/dev/{prov}", False, 1, 2 << 20)], h["processes"]
+	assert h["sysfs"]["allocations"] >= 1 and h["in_use"] >= 2 << 20, h
+	assert h["claims"] is None
+	# By the provider's function too.
+	function = os.path.basename(os.path.realpath(f"/sys/class/p2pmem/{prov}/device"))
+	assert mine(holders(function)[prov]) == mine(h)
+	m.close()
+	os.close(fd)
+	assert mine(holders(prov)[prov]) == [], "still listed after munmap"
+	print(f"holders: {prov} mapped by pid {os.getpid()}, then not")
+	PY
+"$cli" holders p2pmem999 >/dev/null 2>&1
+expect_eq "exit status of holders for no provider" 2 "$?"
+# topo shows the bound drivers as sysfs links them, and --below starts at a bridge.
+python3 - "$topo" <<-'PY' || fail "topo's drivers are not sysfs's"
+	import json, os, sys
+	def walk(fs):
+	    for f in fs:
+	        yield f
+	        yield from walk(f["children"])
+	n = 0
+	for b in json.loads(sys.argv[1])["root_buses"]:
+	    for f in walk(b["functions"]):
+	        link = f"/sys/bus/pci/devices/{f['address']}/driver"
+	        want = os.path.basename(os.readlink(link)) if os.path.islink(link) else None
+	        assert f["driver"] == want, (f["address"], f["driver"], want)
+	        n += want is not None
+	assert n > 0, "no function has a driver"
+	PY
+port=$(upstream_of 0000:0b:00.0)
+below=$("$cli" topo --json --below "$port") || fail "topo --below $port failed"
+python3 - "$below" "$port" <<-'PY' || fail "topo --below $port does not start at it"
+	import json, sys
+	j, port = json.loads(sys.argv[1]), sys.argv[2]
+	assert j["below"] == port, j["below"]
+	[bus] = j["root_buses"]
+	[top] = bus["functions"]
+	assert top["address"] == port, top["address"]
+	assert [c["address"] for c in top["children"]] == ["0000:0b:00.0"], top["children"]
+	PY
+"$cli" topo --below "$port" | head -n 1 | grep -q ", below $port\$" || fail "no 'below' in the header"
+
 # wrap and unwrap of a CMB through the CLI.
 cmb=$(nvme_cmb)
+# wrappable, for the CMB (BAR 2): "VERDICT:RULE,RULE..." of its JSON.
+cmb_wrappable() {
+	"$cli" wrappable --json "$cmb" | python3 -c '
+import json, sys
+[b] = [b for b in json.load(sys.stdin)["bars"] if b["bar"] == 2]
+print(b["verdict"] + ":" + ",".join(r["rule"] for r in b["refusals"]))'
+}
+expect_eq "wrappable CMB bound to nvme" "no:driver,busy" "$(cmb_wrappable)"
 echo "$cmb" >/sys/bus/pci/drivers/nvme/unbind || fail "unbinding $cmb failed"
+expect_eq "wrappable CMB unbound" "yes:" "$(cmb_wrappable)"
+"$cli" wrappable "$cmb" | grep -q "^$cmb BAR 2 (.*): yes: echo $cmb 2 > /sys/class/p2pmem/wrap\$" ||
+	fail "wrappable does not offer the CMB: $("$cli" wrappable "$cmb")"
 "$cli" wrap "$cmb" 2 >/dev/null || fail "wrap $cmb 2 failed"
+expect_eq "wrappable CMB wrapped" "no:provider" "$(cmb_wrappable)"
 [ -d "/sys/bus/pci/devices/$cmb/p2pmem" ] && ls "/sys/bus/pci/devices/$cmb/p2pmem" | grep -q p2pmem ||
 	fail "no provider after wrap"
 "$cli" wrap "$cmb" 2 >/dev/null 2>&1 && fail "a second wrap succeeded"
 expect_eq "exit status of a refused wrap" 2 "$("$cli" wrap "$cmb" 2 >/dev/null 2>&1; echo $?)"
+# A refusal comes with the line the module logged for it, read from /dev/kmsg.
+err=$("$cli" wrap "$cmb" 2 2>&1 >/dev/null)
+grep -q "(EBUSY); kernel log: p2pmem: $cmb BAR 2: range .* overlaps the provider on $cmb BAR 2" \
+	<<<"$err" || fail "a refused wrap does not give the module's reason: $err"
 "$cli" unwrap "$cmb" || fail "unwrap $cmb failed"
+err=$("$cli" unwrap "$cmb" 2>&1 >/dev/null)
+grep -q "(ENOENT); kernel log: p2pmem: unwrap: $cmb has no wrapped BAR" <<<"$err" ||
+	fail "a refused unwrap does not give the module's reason: $err"
 rebind "$cmb" nvme
 
 # Without root, ACS is unreadable: no answer rather than a guess.

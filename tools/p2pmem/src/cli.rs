@@ -36,6 +36,20 @@ pub struct Cli {
     )]
     pub proc_root: PathBuf,
 
+    /// Where the device nodes are: the kernel log is read at ROOT/kmsg
+    #[arg(
+        long = "dev",
+        global = true,
+        value_name = "ROOT",
+        default_value = "/dev"
+    )]
+    pub dev_root: PathBuf,
+
+    /// The PCI ID database for vendor and device names [default: /usr/share/misc/pci.ids, else
+    /// /usr/share/hwdata/pci.ids; neither: IDs only]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub pci_ids: Option<PathBuf>,
+
     #[command(subcommand)]
     pub command: Command,
 }
@@ -87,9 +101,25 @@ pub enum Command {
     /// changed with setpci, which sends no notification
     Flush,
 
-    /// Show the PCI tree: root buses, bridges and endpoints with IDs, PCIe port types, ACS
-    /// and providers
-    Topo,
+    /// Show the PCI tree: root buses, bridges and endpoints with IDs, PCIe port types, ACS,
+    /// bound drivers, providers and names from the PCI ID database
+    Topo {
+        /// Only this function and the functions below it (a bridge's subtree)
+        #[arg(long, value_name = "FUNCTION", value_parser = parse_addr)]
+        below: Option<PciAddr>,
+    },
+
+    /// Who holds a provider's memory: its counters in sysfs and the processes that map it
+    ///
+    /// PROVIDER is p2pmemN or the PCI function of its providers. The processes are found in
+    /// /proc/PID/maps, mapping /dev/p2pmemN or the provider's allocate file (other users'
+    /// processes only as root). In-kernel users (claims, p2pmem_alloc()) are not listed: the
+    /// module does not expose them.
+    Holders {
+        /// p2pmemN, or a PCI function ([DDDD:]BB:DD.F)
+        #[arg(value_parser = parse_provider)]
+        provider: ProviderArg,
+    },
 
     /// Make a BAR range of a PCI function a provider (/sys/class/p2pmem/wrap)
     #[command(
@@ -122,6 +152,19 @@ pub enum Command {
         /// prefetchable
         #[arg(long)]
         force: bool,
+    },
+
+    /// Which memory BARs wrap would take whole, as they are or with --force, and why not
+    ///
+    /// For every PCI function (or FUNCTION): each memory BAR from its sysfs `resource` file,
+    /// with the module's rules: placed by the PCI core (assigned, enabled, in the resource
+    /// tree), prefetchable unless forced, aligned to 2 MiB at both ends, not already a
+    /// provider, no driver bound (other than p2pmem_membar) unless forced, nothing requested
+    /// inside it (/proc/iomem, root), and the kernel not locked down.
+    Wrappable {
+        /// Only this PCI function ([DDDD:]BB:DD.F)
+        #[arg(value_parser = parse_addr)]
+        function: Option<PciAddr>,
     },
 
     /// Remove the providers wrap made on a PCI function (/sys/class/p2pmem/unwrap)
@@ -158,6 +201,26 @@ pub enum Command {
         )]
         id: Option<PciId>,
     },
+}
+
+/// A provider as `holders` takes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum ProviderArg {
+    /// `p2pmemN`.
+    Name(String),
+    /// The PCI function of one or more providers.
+    Function(PciAddr),
+}
+
+pub fn parse_provider(s: &str) -> Result<ProviderArg, String> {
+    if let Some(n) = s.strip_prefix("p2pmem") {
+        if !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()) {
+            return Ok(ProviderArg::Name(s.to_string()));
+        }
+    }
+    PciAddr::parse(s)
+        .map(ProviderArg::Function)
+        .map_err(|_| "not p2pmemN or a PCI address ([DDDD:]BB:DD.F, hexadecimal)".to_string())
 }
 
 pub fn parse_addr(s: &str) -> Result<PciAddr, String> {

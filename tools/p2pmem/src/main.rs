@@ -1,16 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! `p2pmem`: the command-line front end of the p2pmem module. Lists providers, shows the PCI
-//! tree and checks P2P verdicts with the module's own policy code, and drives the module's
-//! control files. This file holds the command line; the rest is one concern per file.
+//! `p2pmem`: the command-line front end of the p2pmem module. Lists providers and who holds
+//! their memory, shows the PCI tree and the BARs that could be wrapped, checks P2P verdicts
+//! with the module's own policy code, and drives the module's control files. This file holds the command line; the rest is one concern per file.
 
 mod cli;
 mod cmd;
 mod config;
 mod hostbridge;
+mod kmsg;
+mod maps;
 mod output;
+mod pciids;
 mod providers;
 mod query;
+mod resources;
 mod sysfs;
 #[cfg(test)]
 mod testing;
@@ -40,9 +44,11 @@ use crate::{
 /// Runs a parsed command line; returns the exit status. Errors are printed as
 /// `p2pmem: ...` on `err` and give status 2.
 pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut dyn Write) -> u8 {
+    let pci_ids = cli.pci_ids;
     let roots = Roots {
         sys: cli.sysfs,
         proc: cli.proc_root,
+        dev: cli.dev_root,
     };
     let mut o = Out {
         out,
@@ -61,7 +67,7 @@ pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut d
         }
         Command::Cache => cmd::cache::show(&roots, &mut o),
         Command::Flush => cmd::cache::flush(&roots, &mut o),
-        Command::Topo => cmd::topo::run(&roots, &mut o),
+        Command::Topo { below } => cmd::topo::run(&roots, pci_ids.as_deref(), below, &mut o),
         Command::Wrap { list: true, .. } => cmd::wrap::list(&roots, &mut o),
         Command::Wrap {
             function: Some(function),
@@ -81,6 +87,8 @@ pub fn run(cli: Cli, query: &mut dyn Transport, out: &mut dyn Write, err: &mut d
             cmd::wrap::wrap(&roots, &args, &mut o)
         }
         Command::Wrap { .. } => Err(anyhow::anyhow!("wrap: FUNCTION and BAR are required")),
+        Command::Holders { provider } => cmd::holders::run(&roots, &provider, &mut o),
+        Command::Wrappable { function } => cmd::wrappable::run(&roots, function, &mut o),
         Command::Unwrap { function, bar } => cmd::wrap::unwrap(&roots, function, bar, &mut o),
         Command::AllowHostBridge { list: true, .. } => cmd::allow::list(&roots, &mut o),
         Command::AllowHostBridge {
@@ -123,6 +131,7 @@ fn main() -> ExitCode {
         Roots {
             sys: cli.sysfs.clone(),
             proc: cli.proc_root.clone(),
+            dev: cli.dev_root.clone(),
         }
         .query_file(),
     );

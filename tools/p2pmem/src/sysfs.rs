@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: GPL-2.0
 
-//! Where the files are and how they are read and written: sysfs, debugfs and procfs below the
-//! roots given with `--sysfs` and `--proc`, so tests can point the tool at a fake tree.
+//! Where the files are and how they are read and written: sysfs, debugfs, procfs and the
+//! device nodes below the roots given with `--sysfs`, `--proc` and `--dev`, so tests can point
+//! the tool at a fake tree.
 
 use std::{
     fs,
@@ -23,6 +24,8 @@ use anyhow::{
 };
 use p2pmem_policy::pci_addr::PciAddr;
 
+use crate::kmsg;
+
 /// The roots of the file systems the tool reads.
 #[derive(Clone, Debug)]
 pub struct Roots {
@@ -30,6 +33,8 @@ pub struct Roots {
     pub sys: PathBuf,
     /// Where procfs is mounted (`/proc`).
     pub proc: PathBuf,
+    /// Where the device nodes are (`/dev`).
+    pub dev: PathBuf,
 }
 
 impl Roots {
@@ -67,6 +72,11 @@ impl Roots {
     pub fn cpuinfo(&self) -> PathBuf {
         self.proc.join("cpuinfo")
     }
+
+    /// The kernel log, `/dev/kmsg`.
+    pub fn kmsg(&self) -> PathBuf {
+        self.dev.join("kmsg")
+    }
 }
 
 /// Reads a text attribute, without its trailing newline; errors name the file.
@@ -81,6 +91,20 @@ pub fn read_optional(path: &Path) -> Result<Option<String>> {
         Ok(s) => Ok(Some(s)),
         Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
         Err(e) => Err(e).with_context(|| path.display().to_string()),
+    }
+}
+
+/// The driver bound to the PCI function whose sysfs directory is `dev_dir`: the name its
+/// `driver` link points to; `None` when none is bound.
+pub fn driver(dev_dir: &Path) -> Result<Option<String>> {
+    let link = dev_dir.join("driver");
+    match fs::read_link(&link) {
+        Ok(target) => Ok(target
+            .file_name()
+            .and_then(|n| n.to_str())
+            .map(str::to_string)),
+        Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(None),
+        Err(e) => Err(e).with_context(|| link.display().to_string()),
     }
 }
 
@@ -136,24 +160,50 @@ pub fn errno_text(e: &io::Error) -> String {
     }
 }
 
+/// The error for a write the kernel refused: the file, the errno, and the lines the module
+/// logged for the write (`log`: the kernel log watched from before it; `None` when the log
+/// cannot be read).
+fn refused(
+    path: &Path,
+    e: &io::Error,
+    log: Option<kmsg::Watch>,
+    tid: Option<u32>,
+) -> anyhow::Error {
+    let base = format!("{}: {}", path.display(), errno_text(e));
+    if e.raw_os_error().is_none() {
+        return anyhow!("{base}");
+    }
+    let Some(mut log) = log else {
+        return anyhow!("{base}; dmesg has the kernel's reason");
+    };
+    let lines = kmsg::reasons(&log.records(), tid);
+    match &lines[..] {
+        [] => anyhow!(
+            "{base}; the kernel log has no p2pmem line for this write (refusals are \
+             rate-limited; see dmesg)"
+        ),
+        [line] => anyhow!("{base}; kernel log: {line}"),
+        _ => anyhow!("{base}; kernel log:\n  {}", lines.join("\n  ")),
+    }
+}
+
 /// Writes `text` to a control file in one `write()`, as sysfs stores need. The error names the
-/// file and the errno; a missing file means the module is not loaded.
-pub fn write_control(path: &Path, text: &str) -> Result<()> {
-    let fail = |e: io::Error| {
-        let hint = if e.kind() == io::ErrorKind::NotFound {
-            "; is p2pmem.ko loaded?"
-        } else if e.raw_os_error().is_some() {
-            "; dmesg has the kernel's reason"
-        } else {
-            ""
+/// file and the errno; a missing file means the module is not loaded. A write the kernel
+/// refuses is reported with the lines the module logged for it (read from `/dev/kmsg`, when
+/// this user may).
+pub fn write_control(roots: &Roots, path: &Path, text: &str) -> Result<()> {
+    let mut f = fs::OpenOptions::new().write(true).open(path).map_err(|e| {
+        let hint = match e.kind() {
+            io::ErrorKind::NotFound => "; is p2pmem.ko loaded?",
+            io::ErrorKind::PermissionDenied => "; writing it needs root",
+            _ => "",
         };
         anyhow!("{}: {}{hint}", path.display(), errno_text(&e))
-    };
-    let mut f = fs::OpenOptions::new()
-        .write(true)
-        .open(path)
-        .map_err(fail)?;
-    let n = f.write(text.as_bytes()).map_err(fail)?;
+    })?;
+    let log = kmsg::Watch::start(&roots.kmsg());
+    let n = f
+        .write(text.as_bytes())
+        .map_err(|e| refused(path, &e, log, kmsg::thread_id(&roots.proc)))?;
     if n != text.len() {
         return Err(anyhow!(
             "{}: short write ({n} of {} bytes)",

@@ -124,7 +124,11 @@ pub fn change(roots: &Roots, id: PciId, remove: bool, out: &mut Out<'_>) -> Resu
     if parsed != [Ok(expect)] {
         return Err(anyhow!("{line:?}: not vvvv:dddd"));
     }
-    sysfs::write_control(&roots.class_file("host_bridge_allow"), &format!("{line}\n"))?;
+    sysfs::write_control(
+        roots,
+        &roots.class_file("host_bridge_allow"),
+        &format!("{line}\n"),
+    )?;
     out.emit(&AllowChanged {
         id: id.to_string(),
         allowed: !remove,

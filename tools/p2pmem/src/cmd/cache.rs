@@ -163,7 +163,7 @@ pub fn flush(roots: &Roots, out: &mut Out<'_>) -> Result<u8> {
     let path = roots.cache_file();
     // The counts are a courtesy: without debugfs the flush still works.
     let before = read(&path).ok();
-    sysfs::write_control(&roots.class_file("flush"), "1\n")?;
+    sysfs::write_control(roots, &roots.class_file("flush"), "1\n")?;
     let after = before.as_ref().and_then(|_| read(&path).ok());
     out.emit(&Flushed {
         dropped: before.map(|c| c.entries.len()),

@@ -6,7 +6,9 @@
 pub mod allow;
 pub mod cache;
 pub mod check;
+pub mod holders;
 pub mod list;
 pub mod matrix;
 pub mod topo;
 pub mod wrap;
+pub mod wrappable;

@@ -160,7 +160,7 @@ pub fn wrap_line(a: &WrapArgs) -> Result<String> {
 /// `wrap FUNCTION BAR [SIZE [OFFSET]] [--force]`.
 pub fn wrap(roots: &Roots, a: &WrapArgs, out: &mut Out<'_>) -> Result<u8> {
     let line = wrap_line(a)?;
-    sysfs::write_control(&roots.class_file("wrap"), &format!("{line}\n"))?;
+    sysfs::write_control(roots, &roots.class_file("wrap"), &format!("{line}\n"))?;
     // Which provider it became: the wrap list names it.
     let function = a.function.to_string();
     let provider = read_wraps(roots)
@@ -185,7 +185,7 @@ pub fn unwrap(roots: &Roots, function: PciAddr, bar: Option<u8>, out: &mut Out<'
         None => function.to_string(),
     };
     parse_unwrap(&line).map_err(|e| anyhow!("{line:?}: {e}"))?;
-    sysfs::write_control(&roots.class_file("unwrap"), &format!("{line}\n"))?;
+    sysfs::write_control(roots, &roots.class_file("unwrap"), &format!("{line}\n"))?;
     out.emit(&Unwrapped {
         function: function.to_string(),
         bar,

@@ -119,6 +119,70 @@ fn kernel_refusals_name_the_file_and_the_errno() {
 }
 
 #[test]
+fn kernel_refusals_come_with_the_modules_reason() {
+    let sys = FakeSys::with(&q35_switch());
+    symlink("/dev/full", sys.class_dir().join("wrap")).unwrap();
+    sys.set_thread(4242);
+    let _log = sys.kmsg_pipe(
+        "6,100,1000,-,caller=T17;usb 1-1: new high-speed USB device number 2\n\
+         6,101,1001,-,caller=T99;p2pmem: unwrap: 0000:05:00.0 has no wrapped BAR\n\
+         6,102,1002,-,caller=T4242;nvme 0000:03:00.0: p2pmem: bound to driver nvme, which may \
+         use BAR 2; unbind it or add 'force'\n \
+         SUBSYSTEM=pci\n \
+         DEVICE=+pci:0000:03:00.0\n",
+    );
+    let r = run_on(&sys, &["wrap", "03:00.0", "2"]);
+    assert_eq!((r.code, r.out.as_str()), (2, ""));
+    let path = sys.sys().join("class/p2pmem/wrap");
+    assert_eq!(
+        r.err,
+        format!(
+            "p2pmem: {}: No space left on device (ENOSPC); kernel log: nvme 0000:03:00.0: \
+             p2pmem: bound to driver nvme, which may use BAR 2; unbind it or add 'force'\n",
+            path.display()
+        )
+    );
+}
+
+#[test]
+fn every_control_file_reports_the_kernel_log() {
+    let sys = FakeSys::with(&q35_switch());
+    for f in ["unwrap", "flush", "host_bridge_allow"] {
+        symlink("/dev/full", sys.class_dir().join(f)).unwrap();
+    }
+    // Without caller fields: every p2pmem line logged after the write.
+    let _log = sys.kmsg_pipe(
+        "4,7,1,-;nvme 0000:03:00.0: p2pmem: wrapping BAR 2 although driver nvme is bound\n\
+         3,8,2,-;nvme 0000:03:00.0: p2pmem: BAR 2 range 0xfe000000+0x200000 is busy\n\
+         6,9,3,-;e1000e 0000:00:19.0 eth0: NIC Link is Up\n",
+    );
+    let r = run_on(&sys, &["unwrap", "03:00.0"]);
+    assert_eq!(r.code, 2);
+    assert!(
+        r.err.ends_with(
+            "(ENOSPC); kernel log:\n  nvme 0000:03:00.0: p2pmem: wrapping BAR 2 although driver \
+             nvme is bound\n  nvme 0000:03:00.0: p2pmem: BAR 2 range 0xfe000000+0x200000 is \
+             busy\n"
+        ),
+        "{}",
+        r.err
+    );
+    // The log was read: the next write finds nothing new in it.
+    for args in [&["flush"][..], &["allow-host-bridge", "8086:29c0"]] {
+        let r = run_on(&sys, args);
+        assert_eq!(r.code, 2, "{args:?}");
+        assert!(
+            r.err.ends_with(
+                "No space left on device (ENOSPC); the kernel log has no p2pmem line for this \
+                 write (refusals are rate-limited; see dmesg)\n"
+            ),
+            "{args:?}: {}",
+            r.err
+        );
+    }
+}
+
+#[test]
 fn without_the_module_writes_fail() {
     let sys = FakeSys::with(&q35_switch());
     for args in [

@@ -37,6 +37,7 @@ fn roots(sys: &FakeSys) -> Roots {
     Roots {
         sys: sys.sys(),
         proc: sys.proc(),
+        dev: sys.dev(),
     }
 }
 

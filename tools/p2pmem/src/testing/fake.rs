@@ -158,6 +158,9 @@ impl FakeSys {
         fs::create_dir_all(s.sys().join("bus/pci/devices")).unwrap();
         fs::create_dir_all(s.sys().join("devices")).unwrap();
         fs::create_dir_all(s.proc()).unwrap();
+        fs::create_dir_all(s.dev()).unwrap();
+        // An empty PCI ID database: no names unless a test writes some.
+        fs::write(s.pci_ids(), "").unwrap();
         s.set_cpu("AuthenticAMD", 15);
         s
     }
@@ -181,13 +184,27 @@ impl FakeSys {
         self.dir.path().join("proc")
     }
 
-    /// `--sysfs ROOT --proc ROOT` for the command line.
+    /// The fake `/dev`.
+    pub fn dev(&self) -> PathBuf {
+        self.dir.path().join("dev")
+    }
+
+    /// The PCI ID database the tool is pointed at.
+    pub fn pci_ids(&self) -> PathBuf {
+        self.dir.path().join("pci.ids")
+    }
+
+    /// `--sysfs ROOT --proc ROOT --dev ROOT --pci-ids FILE` for the command line.
     pub fn args(&self) -> Vec<String> {
         vec![
+            "--pci-ids".into(),
+            self.pci_ids().display().to_string(),
             "--sysfs".into(),
             self.sys().display().to_string(),
             "--proc".into(),
             self.proc().display().to_string(),
+            "--dev".into(),
+            self.dev().display().to_string(),
         ]
     }
 
@@ -221,6 +238,54 @@ impl FakeSys {
         .unwrap();
     }
 
+    /// Binds `driver` to a function: its `driver` link, into `bus/pci/drivers/DRIVER`.
+    pub fn set_driver(&self, addr: &str, driver: &str) {
+        let drv = self.sys().join("bus/pci/drivers").join(driver);
+        fs::create_dir_all(&drv).unwrap();
+        let dir = self.dev_dir(addr);
+        let _ = fs::remove_file(dir.join("driver"));
+        let devices = fs::canonicalize(self.sys().join("devices")).unwrap();
+        let depth = dir.strip_prefix(&devices).unwrap().components().count();
+        let up = "../".repeat(depth + 1);
+        symlink(format!("{up}bus/pci/drivers/{driver}"), dir.join("driver")).unwrap();
+    }
+
+    /// Writes a function's `resource` file: BARs `(number, start, size, IORESOURCE_* flags)`,
+    /// the other lines zero, 13 lines as for an endpoint.
+    pub fn set_bars(&self, addr: &str, bars: &[(usize, u64, u64, u64)]) {
+        let mut lines = vec![(0u64, 0u64, 0u64); 13];
+        for &(n, start, size, flags) in bars {
+            lines[n] = (start, start + size - 1, flags);
+        }
+        let text: String = lines
+            .iter()
+            .map(|(s, e, f)| format!("0x{s:016x} 0x{e:016x} 0x{f:016x}\n"))
+            .collect();
+        fs::write(self.dev_dir(addr).join("resource"), text).unwrap();
+    }
+
+    /// Writes `/proc/iomem`.
+    pub fn set_iomem(&self, text: &str) {
+        fs::write(self.proc().join("iomem"), text).unwrap();
+    }
+
+    /// Writes `/sys/kernel/security/lockdown` with `mode` the current one.
+    pub fn set_lockdown(&self, mode: &str) {
+        let dir = self.sys().join("kernel/security");
+        fs::create_dir_all(&dir).unwrap();
+        let text: Vec<String> = ["none", "integrity", "confidentiality"]
+            .iter()
+            .map(|m| {
+                if *m == mode {
+                    format!("[{m}]")
+                } else {
+                    m.to_string()
+                }
+            })
+            .collect();
+        fs::write(dir.join("lockdown"), text.join(" ") + "\n").unwrap();
+    }
+
     /// Rewrites the ACS Control register of a function.
     pub fn set_acs_ctrl(&self, addr: &str, ctrl: u16) {
         let path = self.dev_dir(addr).join("config");
@@ -249,6 +314,49 @@ impl FakeSys {
         fs::write(self.proc().join("cpuinfo"), text).unwrap();
     }
 
+    /// Makes the fake `/dev/kmsg` a FIFO holding `records` (lines as /dev/kmsg reads them) and
+    /// returns its write end, which keeps it readable without blocking while it is open. A
+    /// FIFO has no end to seek to, so the tool reads everything in it as logged after it
+    /// looked.
+    pub fn kmsg_pipe(&self, records: &str) -> fs::File {
+        let path = self.dev().join("kmsg");
+        let st = std::process::Command::new("mkfifo")
+            .arg(&path)
+            .status()
+            .unwrap();
+        assert!(st.success(), "mkfifo {}", path.display());
+        // Read and write: opening does not wait for a reader.
+        let mut f = fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(&path)
+            .unwrap();
+        std::io::Write::write_all(&mut f, records.as_bytes()).unwrap();
+        f
+    }
+
+    /// Adds process `pid` to the fake `/proc`, with its `comm` and `maps` text.
+    pub fn add_process(&self, pid: u32, comm: &str, maps: &str) {
+        let dir = self.proc().join(pid.to_string());
+        fs::create_dir_all(&dir).unwrap();
+        fs::write(dir.join("comm"), format!("{comm}\n")).unwrap();
+        fs::write(dir.join("maps"), maps).unwrap();
+    }
+
+    /// Sets attribute `attr` of provider `p2pmemN` (through its class link).
+    pub fn set_provider_attr(&self, n: u32, attr: &str, value: &str) {
+        fs::write(
+            self.class_dir().join(format!("p2pmem{n}")).join(attr),
+            format!("{value}\n"),
+        )
+        .unwrap();
+    }
+
+    /// Says the tool's thread is `tid`: `/proc/thread-self` links to `tid/task/tid`.
+    pub fn set_thread(&self, tid: u32) {
+        symlink(format!("{tid}/task/{tid}"), self.proc().join("thread-self")).unwrap();
+    }
+
     /// The p2pmem class directory (created: the module is "loaded").
     pub fn class_dir(&self) -> PathBuf {
         let d = self.sys().join("class/p2pmem");
@@ -271,6 +379,19 @@ impl FakeSys {
     /// Adds provider `p2pmemN` on BAR `bar` of `addr` with these attribute values, below
     /// the function as the kernel puts it, linked from the class directory.
     pub fn add_provider(&self, n: u32, addr: &str, bar: u8, size: u64, available: u64) {
+        self.add_provider_at(n, addr, bar, 0, size, available);
+    }
+
+    /// [`FakeSys::add_provider`] at `offset` in the BAR.
+    pub fn add_provider_at(
+        &self,
+        n: u32,
+        addr: &str,
+        bar: u8,
+        offset: u64,
+        size: u64,
+        available: u64,
+    ) {
         let name = format!("p2pmem{n}");
         let dir = self.dev_dir(addr).join("p2pmem").join(&name);
         fs::create_dir_all(&dir).unwrap();
@@ -279,7 +400,7 @@ impl FakeSys {
             ("available", available.to_string()),
             ("published", "1".into()),
             ("bar", bar.to_string()),
-            ("offset", "0".into()),
+            ("offset", offset.to_string()),
             ("bus_offset", "0x0".into()),
             ("allocations", "3".into()),
             ("peak", "5".into()),

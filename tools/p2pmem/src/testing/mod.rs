@@ -8,9 +8,11 @@ mod cache;
 mod check;
 mod control;
 mod crosscheck;
+mod holders;
 mod list;
 mod matrix;
 mod topo;
+mod wrappable;
 
 use clap::Parser;
 
