@@ -14,7 +14,7 @@
 #   make check-debug     the same tests on the debug kernel flavor (KASAN, lockdep, kmemleak)
 #   make bench           p2pmem vs the in-tree P2PDMA and genalloc on the bench kernel flavor
 #   make kernel          build the test kernel (FLAVOR=test|debug|bench, default test)
-#   make clippy | fmt | checkpatch | clean
+#   make clippy | fmt | checkpatch | clean   (clippy: the cached test kernel unless KDIR)
 #
 # make check, demo and bench build the test kernel they need themselves, whatever KDIR says.
 # The module is built out of the source tree; make prints the directory holding p2pmem.ko.
@@ -37,8 +37,10 @@ kdir = $(if $(KDIR),$$(scripts/kdir "$(KDIR)"),$(if $(FLAVOR),$$(scripts/setup &
 modules:
 	@kdir=$(kdir) && scripts/module-build "$$kdir"
 
+# A developer's lint: against KDIR if given, else the cached test kernel (of FLAVOR, default test).
 clippy:
-	@kdir=$(kdir) && scripts/module-build "$$kdir" --kunit CLIPPY=1
+	@kdir=$(if $(KDIR),$$(scripts/kdir "$(KDIR)"),$$(scripts/setup && \
+		scripts/kernel-build $(or $(FLAVOR),test))) && scripts/module-build "$$kdir" --kunit CLIPPY=1
 
 check:
 	@scripts/check
