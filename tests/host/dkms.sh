@@ -85,11 +85,13 @@ kernel clang22 CONFIG_RUST=y CONFIG_CC_IS_CLANG=y CONFIG_CLANG_VERSION=220108
 kernel clang99 CONFIG_RUST=y CONFIG_CC_IS_CLANG=y CONFIG_CLANG_VERSION=990100
 kernel gcc CONFIG_RUST=y CONFIG_CC_IS_GCC=y
 # dkms_make KERNEL [ENV...]: the arguments the fake make got, on one line, as DKMS calls it
-# (LLVM=1 appended, as DKMS does for a clang-built kernel).
+# (LLVM=1 appended, as DKMS does for a clang-built kernel), with no P2PMEM_LLVM of the caller
+# (make exports the default one) unless ENV gives it.
 dkms_make() {
 	local k=$1
 	shift
-	env HOME="$tmp/home" P2PMEM_CACHE="$tmp/cache" PATH="$tmp/bin:$PATH" MAKE_ARGS="$tmp/args" "$@" \
+	env -u P2PMEM_LLVM HOME="$tmp/home" P2PMEM_CACHE="$tmp/cache" PATH="$tmp/bin:$PATH" \
+		MAKE_ARGS="$tmp/args" "$@" \
 		bash "$top/scripts/dkms-make" make -C "$tmp/$k" M=/build KERNELRELEASE=9.9.9 modules LLVM=1 \
 		>/dev/null 2>&1 || return 1
 	tr '\n' ' ' <"$tmp/args"
