@@ -193,5 +193,6 @@ u64 p2pmem_test_virt_to_phys(void *vaddr);
 int p2pmem_test_page_ref(void *vaddr);
 void p2pmem_test_get_page(void *vaddr);
 void p2pmem_test_put_page(void *vaddr);
+void p2pmem_test_wrap_delay(void);
 
 #endif /* P2PMEM_RUST_HELPERS_H */

@@ -95,6 +95,9 @@ pub(crate) fn wrap(s: &str) -> Result {
             return Err(EBUSY);
         }
     }
+    // Test builds can widen this step, to show a bind waits for it (wrap-bind-race.sh).
+    #[cfg(P2PMEM_KUNIT)]
+    crate::ffi::testing::wrap_delay();
     let mut wraps = registry::wraps()?;
     let owner = Owner::Wrap { force: req.force };
     let provider = Provider::new(&pdev, req.bar.into(), req.offset, req.size, owner)?;

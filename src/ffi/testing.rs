@@ -107,3 +107,10 @@ impl Drop for PageRef {
         unsafe { bindings::p2pmem_test_put_page(self.0.as_ptr()) };
     }
 }
+
+/// Sleeps for the `test_wrap_delay_ms` module parameter of test builds (0: not at all), inside
+/// wrap's check-and-insert step, so a VM test can land a bind there (`wrap-bind-race.sh`).
+pub(crate) fn wrap_delay() {
+    // SAFETY: no preconditions; process context (wrap's store).
+    unsafe { bindings::p2pmem_test_wrap_delay() }
+}

@@ -4,8 +4,10 @@
  * shim and reads back what it mapped, so the Rust tests can assert DMA addresses exactly.
  */
 
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
+#include <linux/moduleparam.h>
 #include <linux/p2pmem.h>
 #include <linux/scatterlist.h>
 #include <linux/slab.h>
@@ -73,4 +75,20 @@ void p2pmem_test_get_page(void *vaddr)
 void p2pmem_test_put_page(void *vaddr)
 {
 	put_page(virt_to_page(vaddr));
+}
+
+/*
+ * Test builds only: a pause inside wrap's check-and-insert step (src/wrap.rs), so a VM test can
+ * land a driver bind inside it every time (tests/vm/wrap-bind-race.sh).
+ */
+static unsigned int test_wrap_delay_ms;
+module_param(test_wrap_delay_ms, uint, 0644);
+MODULE_PARM_DESC(test_wrap_delay_ms, "KUnit builds only: ms wrap sleeps between its driver check and its insertion");
+
+void p2pmem_test_wrap_delay(void)
+{
+	unsigned int ms = READ_ONCE(test_wrap_delay_ms);
+
+	if (ms)
+		msleep(ms);
 }
