@@ -40,7 +40,12 @@ KTAP version 1
 KTAP
 printf '    ok 1 not_ours\n' >"$tmp/kunit/other/results"
 
-parse() { KUNIT_DEBUGFS="$tmp/kunit" bash "$top/tests/vm/run" --kunit | grep '^p2pmem-test: .*kunit'; }
+# The kernel's KTAP parser, as vm-run names it for the guest.
+kunit_py=$("$top/scripts/fetch-kernel" | tail -n 1)/tools/testing/kunit/kunit.py
+parse() {
+	KUNIT_DEBUGFS="$tmp/kunit" P2PMEM_KUNIT_PY="$kunit_py" bash "$top/tests/vm/run" --kunit |
+		grep '^p2pmem-test: .*kunit'
+}
 out=$(parse)
 check kunit-parse-passing grep -qx 'p2pmem-test: ok kunit.p2pmem_a.first_case' <<<"$out"
 check kunit-parse-failing grep -qx 'p2pmem-test: not ok kunit.p2pmem_a.second_case' <<<"$out"
@@ -51,6 +56,9 @@ check kunit-parse-line-count test "$(wc -l <<<"$out")" = 4
 rm -rf "$tmp/kunit"/p2pmem_*
 check kunit-parse-no-suites grep -qx \
 	'p2pmem-test: not ok kunit (no p2pmem suites in /sys/kernel/debug/kunit)' <<<"$(parse)"
+no_parser() { KUNIT_DEBUGFS="$tmp/kunit" P2PMEM_KUNIT_PY= bash "$top/tests/vm/run" --kunit; }
+check kunit-parse-needs-the-kernels-parser grep -qx \
+	"p2pmem-test: not ok kunit (no kunit.py: P2PMEM_KUNIT_PY='')" <<<"$(no_parser)"
 
 # splat-scan: ordinary messages are clean, splats are not.
 cat >"$tmp/clean" <<'LOG'
