@@ -5,19 +5,7 @@
 # must run files that exist in the build tree DKMS copies the source to. scripts/dkms-make,
 # with a fake make that records its arguments, must pass the LLVM= of the kernel's compiler
 # instead of DKMS's LLVM=1. Prints "p2pmem-test: ok|not ok NAME".
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-report() { printf 'p2pmem-test: %s host.%s\n' "$1" "$2"; }
-check() { # check NAME COMMAND...
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then report ok "$name"; else
-		report "not ok" "$name"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
+. "$(dirname "$0")/lib"
 
 cli_version=$(sed -n 's/^version = "\(.*\)"/\1/p' "$top/tools/p2pmem/Cargo.toml" | head -n 1)
 

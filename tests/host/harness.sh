@@ -2,19 +2,7 @@
 # SPDX-License-Identifier: GPL-2.0
 # Host tests of the test harness itself: the KUnit results parser of tests/vm/run and
 # scripts/splat-scan. Prints "p2pmem-test: ok|not ok NAME" lines like the VM tests.
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-report() { printf 'p2pmem-test: %s host.%s\n' "$1" "$2"; }
-check() { # check NAME COMMAND...
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then report ok "$name"; else
-		report "not ok" "$name"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
+. "$(dirname "$0")/lib"
 
 # A suite with a passing and a failing case, and one whose results were cut short.
 mkdir -p "$tmp/kunit/p2pmem_a" "$tmp/kunit/p2pmem_b" "$tmp/kunit/other"

@@ -3,19 +3,7 @@
 # `scripts/install --cli-only` into a staging root: the binary runs, every command has a man page
 # generated from the command line's definition (and man renders it where man is installed), and
 # the bash completion completes commands and their options. Prints "p2pmem-test: ok|not ok NAME".
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-report() { printf 'p2pmem-test: %s host.%s\n' "$1" "$2"; }
-check() { # check NAME COMMAND...
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then report ok "$name"; else
-		report "not ok" "$name"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
+. "$(dirname "$0")/lib"
 
 installed() {
 	DESTDIR=$tmp PREFIX=/usr "$top/scripts/install" --cli-only --no-build || return 1

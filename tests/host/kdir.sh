@@ -5,19 +5,7 @@
 # machine's kernel: KDIR when given, else the running kernel's build directory when it is a
 # Rust-enabled kernel build, else a refusal naming the alternatives. Nothing is built.
 # Prints "p2pmem-test: ok|not ok NAME".
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-report() { printf 'p2pmem-test: %s host.%s\n' "$1" "$2"; }
-check() { # check NAME COMMAND...
-	local name=$1 out
-	shift
-	if out=$("$@" 2>&1); then report ok "$name"; else
-		report "not ok" "$name"
-		printf '%s\n' "$out" | sed 's/^/    /'
-	fi
-}
+. "$(dirname "$0")/lib"
 
 # fake_kernel DIR [CONFIG LINES...]: a kernel build directory with a Makefile and an
 # include/config/auto.conf of the given lines.

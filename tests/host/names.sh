@@ -4,9 +4,7 @@
 # "allow_p2pmem", the key nvmetcli saves it under in its "param" group). Any other spelling in
 # the README, the documentation, the scripts, the tests or the tools is a stray one.
 # Prints "p2pmem-test: ok|not ok NAME".
-set -u
-top=$(cd "$(dirname "$0")/../.." && pwd)
-report() { printf 'p2pmem-test: %s host.%s\n' "$1" "$2"; }
+. "$(dirname "$0")/lib"
 
 # Every file of the tree but the kernel patches (their C has the field allow_p2pmem) and this.
 files() {
